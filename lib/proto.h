@@ -1,0 +1,60 @@
+/*
+ * proto.h: the cpu mux protocol carried on the `ssh -s HOST cpu` pipe.
+ * doc/protocol.md is the prose version of this file; keep them in step.
+ *
+ * Every frame:  u32 size | u8 type | body[size - 1]     (little-endian)
+ * size counts the type byte and the body, 1 <= size <= FRAME_SIZE_MAX,
+ * and each type has its own, smaller limit (frame_type_max()).
+ */
+#ifndef CPU_PROTO_H
+#define CPU_PROTO_H
+
+#define MUX_MAGIC		"cpu-mux\0"	/* 8 bytes, first in HELLO */
+#define MUX_MAGIC_LEN		8
+#define MUX_VERSION		1
+
+#define FRAME_HDR		5			/* size + type */
+#define FRAME_SIZE_MAX		(4u * 1024 * 1024)	/* the SETUP frame */
+#define FRAME_DATA_MAX		(256u * 1024)		/* payload of one DATA frame */
+
+enum frame_type {
+	FR_HELLO	= 1,	/* both: magic[8] u32 version u32 flags */
+	FR_SETUP	= 2,	/* c->s: the setup record (setup.h) */
+	FR_DATA		= 3,	/* both: u8 chan, bytes */
+	FR_EOF		= 4,	/* both: u8 chan; no more DATA on chan */
+	FR_ADJUST	= 5,	/* both: u8 chan, u32 n; receiver consumed n more bytes */
+	FR_WINCH	= 6,	/* c->s: u16 rows u16 cols u16 xpixel u16 ypixel */
+	FR_SIGNAL	= 7,	/* c->s: str32 name ("INT", "TERM", ...) */
+	FR_EXIT		= 8,	/* s->c: u8 kind (EXIT_CODE/EXIT_SIGNAL) u32 value u8 core */
+	FR_ERROR	= 9,	/* s->c: str32 one-line message; the session ends */
+	FR_WARN		= 10,	/* s->c: str32 one-line warning; the session goes on */
+	FR_STARTED	= 11,	/* s->c: the command was started (body empty) */
+	FR_TYPE_MAX	= 11
+};
+
+enum exit_kind { EXIT_CODE = 0, EXIT_SIGNAL = 1 };
+
+/* Channels of DATA/EOF/ADJUST. */
+enum mux_chan {
+	CH_STDIN	= 0,	/* c->s */
+	CH_STDOUT	= 1,	/* s->c */
+	CH_STDERR	= 2,	/* s->c */
+	CH_9P		= 3,	/* both; 9P channel i is CH_9P + i */
+	CH_MAX		= 11	/* so at most 8 9P channels */
+};
+#define MUX_MAX_9P	(CH_MAX - CH_9P + 1)
+
+/*
+ * Flow control: a sender may have at most the channel's window of DATA
+ * bytes not yet acknowledged by ADJUST.  Receivers send ADJUST as they
+ * deliver bytes onward, so every buffer on both sides is bounded by the
+ * window and a stalled consumer of one channel never blocks another.
+ */
+#define WINDOW_STDIO	(1024u * 1024)
+#define WINDOW_9P	(4u * 1024 * 1024)	/* > the largest msize */
+
+/* 9P: the largest msize the kernel's fd transport accepts (1 MiB). */
+#define P9_MSIZE_MAX	(1024u * 1024)
+#define P9_MSIZE_DEFAULT P9_MSIZE_MAX
+
+#endif

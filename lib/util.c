@@ -1,0 +1,175 @@
+/* util: small shared helpers.  See util.h. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+fd_set_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
+}
+
+int
+fd_set_cloexec(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl < 0)
+		return -errno;
+	fl = on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
+	return fcntl(fd, F_SETFD, fl) < 0 ? -errno : 0;
+}
+
+int
+sanitise_stdfd(void)
+{
+	int fd, nullfd = -1;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFL) >= 0 || errno != EBADF)
+			continue;
+		if (nullfd < 0 && (nullfd = open("/dev/null", O_RDWR)) < 0)
+			return -errno;
+		if (nullfd != fd && dup2(nullfd, fd) < 0)
+			return -errno;
+		if (nullfd == fd)
+			nullfd = -1;	/* it is now stdio; keep it */
+	}
+	if (nullfd > 2)
+		close(nullfd);
+	return 0;
+}
+
+static int
+is_kept(int fd, const int *keep, size_t nkeep)
+{
+	size_t i;
+
+	for (i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return 1;
+	return 0;
+}
+
+void
+close_fds_from(int lowfd, const int *keep, size_t nkeep)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd, dfd;
+	long max;
+
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		dfd = dirfd(d);
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			fd = atoi(de->d_name);
+			if (fd >= lowfd && fd != dfd && !is_kept(fd, keep, nkeep))
+				close(fd);
+		}
+		closedir(d);
+		return;
+	}
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = lowfd; fd < max; fd++)
+		if (!is_kept(fd, keep, nkeep))
+			close(fd);
+}
+
+ssize_t
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	size_t done = 0;
+	ssize_t w;
+
+	while (done < n) {
+		w = write(fd, c + done, n - done);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
+}
+
+int
+name_gate(const char *name, size_t len)
+{
+	if (len == 0 || memchr(name, '\0', len) != NULL ||
+	    memchr(name, '/', len) != NULL)
+		return -EINVAL;
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+		return -EINVAL;
+	return 0;
+}
+
+int
+parse_uint(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static const struct { int sig; const char *name; } signames[] = {
+	{ SIGHUP, "HUP" }, { SIGINT, "INT" }, { SIGQUIT, "QUIT" },
+	{ SIGILL, "ILL" }, { SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" },
+	{ SIGBUS, "BUS" }, { SIGFPE, "FPE" }, { SIGKILL, "KILL" },
+	{ SIGUSR1, "USR1" }, { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
+	{ SIGPIPE, "PIPE" }, { SIGALRM, "ALRM" }, { SIGTERM, "TERM" },
+	{ SIGCHLD, "CHLD" }, { SIGCONT, "CONT" }, { SIGSTOP, "STOP" },
+	{ SIGTSTP, "TSTP" }, { SIGTTIN, "TTIN" }, { SIGTTOU, "TTOU" },
+	{ SIGURG, "URG" }, { SIGXCPU, "XCPU" }, { SIGXFSZ, "XFSZ" },
+	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" },
+	{ SIGIO, "IO" }, { SIGPWR, "PWR" }, { SIGSYS, "SYS" },
+};
+
+const char *
+sig_to_name(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
+		if (signames[i].sig == sig)
+			return signames[i].name;
+	return NULL;
+}
+
+int
+name_to_sig(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
+		if (strcmp(signames[i].name, name) == 0)
+			return signames[i].sig;
+	return 0;
+}
