@@ -13,6 +13,7 @@
 static const char *log_name = "cpu";
 static int log_dest = LOG_TO_STDERR;
 static enum log_level log_level = LOG_LVL_WARN;
+static int log_crlf;
 
 void
 log_init(const char *prog, int dest, enum log_level lvl)
@@ -27,6 +28,7 @@ log_init(const char *prog, int dest, enum log_level lvl)
 }
 
 void log_set_level(enum log_level l) { log_level = l; }
+void log_set_crlf(int on) { log_crlf = on; }
 enum log_level log_get_level(void) { return log_level; }
 const char *log_prog(void) { return log_name; }
 
@@ -53,13 +55,15 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	if (log_dest & LOG_TO_STDERR) {
 		/* One write per line so concurrent writers do not interleave. */
 		char out[2200];
-		int n = snprintf(out, sizeof(out), "%s: %s%s\n", log_name,
-		    lvl == LOG_LVL_WARN ? "warning: " : "", line);
+		int n = snprintf(out, sizeof(out), "%s: %s%s%s", log_name,
+		    lvl == LOG_LVL_WARN ? "warning: " : "", line,
+		    log_crlf ? "\r\n" : "\n");
 
 		if (n > (int)sizeof(out) - 1)
 			n = sizeof(out) - 1;
-		if (n > 0 && write(STDERR_FILENO, out, (size_t)n) < 0)
-			; /* nothing better to do */
+		/* A failed write of a diagnostic has nowhere better to go. */
+		if (n > 0)
+			(void)!write(STDERR_FILENO, out, (size_t)n);
 	}
 	errno = saved;
 }

@@ -23,6 +23,8 @@ void	log_set_level(enum log_level);
 enum log_level log_get_level(void);
 void	log_set_dest(int dest);
 const char *log_prog(void);
+/* End stderr lines with \r\n (the terminal is in raw mode). */
+void	log_set_crlf(int on);
 
 void	log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

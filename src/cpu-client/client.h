@@ -1,0 +1,64 @@
+/* cpu client: internal interfaces between its files. */
+#ifndef CPU_CLIENT_H
+#define CPU_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NS_DEFAULT	"/lib:/lib64:/usr:/bin:/etc:/home"
+
+/* ssh options passed through, in order. */
+struct strv {
+	char	**v;
+	size_t	  n, cap;
+};
+int	strv_add(struct strv *, const char *);
+void	strv_free(struct strv *);
+
+struct client_opts {
+	bool		 p9;		/* -9p */
+	bool		 p9_set;	/* -9p given explicitly */
+	const char	*ns;		/* -namespace */
+	bool		 ns_set;
+	const char	*fstab_file;	/* -fstab */
+	const char	*root;		/* -root */
+	const char	*tmpmnt;	/* -tmpMnt */
+	const char	*cache;		/* -cache: split, none, loose */
+	uint32_t	 msize;		/* -msize */
+	bool		 debug;		/* -d */
+	bool		 dbg9p;		/* -dbg9p */
+	int		 tty;		/* -t 1, -T 0, auto -1 */
+	int		 escape;	/* -e: escape char, or -1 for none */
+	const char	*ssh;		/* -ssh PATH */
+	const char	*direct;	/* -D PATH: run the subsystem locally */
+	const char	*host;
+	char		**cmd;		/* command argv (may be empty) */
+	int		 ncmd;
+	struct strv	 sshopts;	/* pass-through options for ssh */
+};
+
+/* flags.c: parse argv; on error print one line and exit 2. */
+void	flags_parse(int argc, char **argv, struct client_opts *);
+void	flags_usage(int code) __attribute__((noreturn));
+
+/* transport.c: start ssh (or the local subsystem) connected by pipes. */
+struct transport {
+	pid_t	pid;
+	int	to_fd;		/* we write the mux stream here */
+	int	from_fd;	/* and read it here */
+};
+int	transport_start(const struct client_opts *, struct transport *);
+/* Wait for the transport process; returns its wait status or -1. */
+int	transport_wait(struct transport *, int timeout_ms);
+
+/* tty.c: the local terminal. */
+int	tty_raw(int fd);		/* enter raw mode, remember old modes */
+void	tty_restore(void);		/* idempotent, async-signal-safe */
+int	tty_winsize(int fd, uint16_t *rows, uint16_t *cols, uint16_t *xp, uint16_t *yp);
+
+/* session.c */
+int	client_run(struct client_opts *);
+
+#endif

@@ -1,0 +1,638 @@
+/*
+ * session: the client's event loop.
+ *
+ * One poll loop multiplexes, over the transport pipe: our stdin to the
+ * remote command, its stdout/stderr to ours, window changes and signals,
+ * and the 9P channels served in-process.  Every data channel is flow
+ * controlled (lib/chan.h), so a stalled stdout reader never holds up 9P
+ * and no buffer grows past its window however fast the command writes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "frame.h"
+#include "log.h"
+#include "p9chan.h"
+#include "setup.h"
+#include "util.h"
+
+extern char **environ;
+
+#define DOUBLE_INT_MS	1000	/* a second ^C within this ends cpu */
+
+struct client {
+	struct client_opts *o;
+	struct transport tr;
+	struct buf	 in, out;
+	bool		 wire_eof;
+	bool		 got_hello;
+	size_t		 hello_checked;	/* bytes of the HELLO prefix verified */
+	struct chan	 ch[CH_MAX + 1];
+	int		 nch;
+	struct p9chan	 p9[MUX_MAX_9P];
+	int		 n9p;
+	int		 rootfd;
+	int		 sigfd;
+	bool		 tty;		/* remote pty requested */
+	bool		 raw;		/* our terminal is raw */
+	bool		 stdin_eof;
+	int		 esc_state;	/* 0 mid-line, 1 line start, 2 saw escape */
+	bool		 exit_got;
+	int		 exit_code;
+	bool		 failed;	/* ERROR received or local failure */
+	int		 fail_code;
+	long long	 last_int;
+	int		 stdio_flags[3];
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- setup --- */
+
+static char *
+read_fstab(const char *path)
+{
+	struct buf b;
+	ssize_t n;
+	char *s;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		log_fatal(255, "-fstab %s: %s", path, strerror(errno));
+	buf_init(&b, SETUP_MAX_FSTAB + 1);
+	while ((n = buf_read_fd(&b, fd, 65536)) > 0)
+		;
+	close(fd);
+	if (n < 0 || buf_len(&b) > SETUP_MAX_FSTAB)
+		log_fatal(255, "-fstab %s: %s", path,
+		    n < 0 && n != -ENOBUFS ? strerror((int)-n) : "larger than 64 KiB");
+	if ((s = strndup((const char *)buf_ptr(&b), buf_len(&b))) == NULL)
+		log_fatal(255, "out of memory");
+	buf_free(&b);
+	return s;
+}
+
+/* The working directory the user sees: $PWD when it names the same
+ * directory as getcwd() (so symlinked paths survive), else getcwd(). */
+static char *
+client_cwd(void)
+{
+	const char *pwd = getenv("PWD");
+	struct stat a, b;
+	char *cwd = getcwd(NULL, 0);
+
+	if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		free(cwd);
+		return strdup(pwd);
+	}
+	return cwd ? cwd : strdup("/");
+}
+
+static int
+send_setup(struct client *c)
+{
+	struct client_opts *o = c->o;
+	struct cpu_setup s;
+	struct passwd *pw;
+	const char *fstab_env = getenv("CPU_FSTAB");
+	char *fstab = NULL;
+	size_t start;
+	uint32_t envc = 0;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	if (o->p9)
+		s.flags |= SETUP_9P;
+	if (c->tty)
+		s.flags |= SETUP_TTY;
+	if (o->debug)
+		s.flags |= SETUP_DEBUG;
+	if (o->dbg9p)
+		s.flags |= SETUP_DBG9P;
+	s.msize = o->msize;
+	s.n9p = (uint8_t)c->n9p;
+	if (c->tty) {
+		tty_winsize(STDIN_FILENO, &s.rows, &s.cols, &s.xpix, &s.ypix);
+		s.term = getenv("TERM");
+	}
+	s.cwd = client_cwd();
+	s.ns = (char *)o->ns;
+	/* -fstab FILE wins over $CPU_FSTAB (u-root's precedence). */
+	if (o->fstab_file)
+		fstab = read_fstab(o->fstab_file);
+	else if (fstab_env)
+		fstab = strdup(fstab_env);
+	s.fstab = fstab;
+	s.tmpmnt = (char *)o->tmpmnt;
+	pw = getpwuid(getuid());
+	s.user = pw ? pw->pw_name : getenv("USER");
+	s.cache = (char *)o->cache;
+	s.argc = (uint32_t)o->ncmd;
+	s.argv = o->cmd;
+	while (environ[envc] != NULL)
+		envc++;
+	s.envc = envc;
+	s.env = environ;
+	if ((r = frame_begin(&c->out, FR_SETUP, &start)) == 0 &&
+	    (r = setup_encode(&s, &c->out)) == 0)
+		r = frame_end(&c->out, start);
+	free(s.cwd);
+	free(fstab);
+	if (r != 0)
+		log_error("the session setup is too large (argv, environment and "
+		    "fstab must fit in %u bytes)", FRAME_SIZE_MAX);
+	return r;
+}
+
+/* --- incoming frames --- */
+
+static void
+client_fail(struct client *c, int code)
+{
+	c->failed = true;
+	c->fail_code = code;
+}
+
+/* Before the HELLO: make sure the stream is the cpu protocol, not text a
+ * remote shell startup file printed (security.md S09). */
+static int
+check_hello_prefix(struct client *c)
+{
+	uint8_t want[FRAME_HDR + MUX_MAGIC_LEN];
+	size_t have = buf_len(&c->in), n = sizeof(want), i;
+	char esc[200];
+
+	le_put32(want, frame_type_max(FR_HELLO));
+	want[4] = FR_HELLO;
+	memcpy(want + FRAME_HDR, MUX_MAGIC, MUX_MAGIC_LEN);
+	if (have < n)
+		n = have;
+	for (i = 0; i < n; i++)
+		if (buf_ptr(&c->in)[i] != want[i])
+			break;
+	if (i == n)
+		return 0;
+	log_error("%s: the remote side does not speak the cpu protocol (does a "
+	    "shell startup file print text?); it sent \"%s\"", c->o->host,
+	    log_escape(esc, sizeof(esc), buf_ptr(&c->in), have < 60 ? have : 60));
+	client_fail(c, 255);
+	return -EPROTO;
+}
+
+static void
+on_frame(struct client *c, struct frame *f)
+{
+	struct chan *ch;
+	const uint8_t *p;
+	uint32_t v, k;
+	uint8_t id;
+	char *s, esc[1100];
+
+	if (!c->got_hello) {
+		if (f->type == FR_HELLO && frame_check_hello(&f->body, &v, &k) == 0) {
+			c->got_hello = true;
+			return;
+		}
+		log_error("%s: cpu-subsystem speaks an incompatible protocol", c->o->host);
+		client_fail(c, 255);
+		return;
+	}
+	switch (f->type) {
+	case FR_DATA:
+		id = rd_u8(&f->body);
+		k = (uint32_t)f->body.left;
+		p = rd_bytes(&f->body, k);
+		if (rd_end(&f->body) != 0 || id >= c->nch || !(ch = &c->ch[id])->recvs ||
+		    chan_on_data(ch, p, k) != 0)
+			goto bad;
+		return;
+	case FR_EOF:
+		id = rd_u8(&f->body);
+		if (rd_end(&f->body) != 0 || id >= c->nch)
+			goto bad;
+		chan_on_eof(&c->ch[id]);
+		return;
+	case FR_ADJUST:
+		id = rd_u8(&f->body);
+		v = rd_u32(&f->body);
+		if (rd_end(&f->body) != 0 || id >= c->nch)
+			goto bad;
+		chan_on_adjust(&c->ch[id], v);
+		return;
+	case FR_EXIT: {
+		uint8_t kind = rd_u8(&f->body), core;
+
+		v = rd_u32(&f->body);
+		core = rd_u8(&f->body);
+		if (rd_end(&f->body) != 0 || c->exit_got)
+			goto bad;
+		c->exit_got = true;
+		if (kind == EXIT_SIGNAL) {
+			const char *name = sig_to_name((int)v);
+
+			if (v == 0 || v > 127)
+				goto bad;
+			/* The shell convention, and a line to say why. */
+			c->exit_code = 128 + (int)v;
+			if (v != SIGPIPE && v != SIGINT)
+				log_error("remote command killed by signal %s%s",
+				    name ? name : "?", core ? " (core dumped)" : "");
+		} else if (kind == EXIT_CODE && v <= 255)
+			c->exit_code = (int)v;
+		else
+			goto bad;
+		return;
+	}
+	case FR_ERROR:
+	case FR_WARN:
+		s = rd_cstr32(&f->body, 4096);
+		if (rd_end(&f->body) != 0 || s == NULL) {
+			free(s);
+			goto bad;
+		}
+		log_escape(esc, sizeof(esc), s, strlen(s));
+		if (f->type == FR_ERROR) {
+			log_error("%s: %s", c->o->host, esc);
+			client_fail(c, 255);
+		} else
+			log_warn("%s", esc);
+		free(s);
+		return;
+	case FR_STARTED:
+		return;
+	default:
+		goto bad;
+	}
+bad:
+	log_error("%s: protocol error: bad %s frame from cpu-subsystem",
+	    c->o->host, frame_type_name(f->type));
+	client_fail(c, 255);
+}
+
+static void
+read_wire(struct client *c)
+{
+	struct frame f;
+	ssize_t n;
+	int r = 0;
+
+	n = buf_read_fd(&c->in, c->tr.from_fd, 256 * 1024);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0) {
+		c->wire_eof = true;
+		return;
+	}
+	if (!c->got_hello && check_hello_prefix(c) != 0)
+		return;
+	while (!c->failed && (r = frame_peek(&c->in, &f)) == 1) {
+		on_frame(c, &f);
+		buf_consume(&c->in, f.total);
+	}
+	if (r < 0 && !c->failed) {
+		log_error("%s: protocol error: corrupt stream from cpu-subsystem (%s)",
+		    c->o->host, strerror(-r));
+		client_fail(c, 255);
+	}
+}
+
+/* --- local input --- */
+
+static void
+send_signal(struct client *c, int sig)
+{
+	const char *name = sig_to_name(sig);
+	size_t start;
+
+	if (name == NULL || frame_begin(&c->out, FR_SIGNAL, &start) != 0)
+		return;
+	buf_put_str32(&c->out, name, strlen(name));
+	frame_end(&c->out, start);
+}
+
+/* Our stdin, with ssh's escape handling when a pty was requested:
+ * ~. at the start of a line ends the session, ~~ sends one ~. */
+static void
+read_stdin(struct client *c)
+{
+	struct chan *ch = &c->ch[CH_STDIN];
+	uint8_t in[16384], out[2 * sizeof(in)];
+	size_t want = sizeof(in), i, n_out = 0;
+	ssize_t n;
+
+	if (want > ch->credit)
+		want = ch->credit;
+	n = read(STDIN_FILENO, in, want);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		c->stdin_eof = true;
+		ch->rd_eof = true;
+		if (!c->tty)
+			frame_put_chan(&c->out, FR_EOF, CH_STDIN);
+		return;
+	}
+	if (!c->tty || c->o->escape < 0) {
+		chan_send(ch, &c->out, in, (size_t)n);
+		return;
+	}
+	for (i = 0; i < (size_t)n; i++) {
+		uint8_t b = in[i];
+
+		if (c->esc_state == 2) {
+			c->esc_state = 0;
+			if (b == '.') {
+				log_error("connection to %s closed.", c->o->host);
+				client_fail(c, 255);
+				return;
+			}
+			if (b != c->o->escape)
+				out[n_out++] = (uint8_t)c->o->escape;
+		} else if (c->esc_state == 1 && b == c->o->escape) {
+			c->esc_state = 2;
+			continue;
+		}
+		out[n_out++] = b;
+		c->esc_state = (b == '\r' || b == '\n') ? 1 : 0;
+	}
+	chan_send(ch, &c->out, out, n_out);
+}
+
+static void
+on_signal(struct client *c)
+{
+	struct signalfd_siginfo si;
+	uint16_t rows, cols, xp, yp;
+	long long t;
+
+	while (read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGWINCH:
+			if (c->tty && tty_winsize(STDIN_FILENO, &rows, &cols, &xp, &yp) == 0)
+				frame_put_winch(&c->out, rows, cols, xp, yp);
+			break;
+		case SIGINT:
+			t = now_ms();
+			if (!c->tty && c->last_int && t - c->last_int < DOUBLE_INT_MS) {
+				client_fail(c, 128 + SIGINT);
+				return;
+			}
+			c->last_int = t;
+			send_signal(c, SIGINT);
+			break;
+		case SIGTERM:
+		case SIGHUP:
+		case SIGQUIT:
+			if (c->tty) {
+				/* Our terminal is the user's: restore it and go;
+				 * the remote side hangs up when the pipe closes. */
+				client_fail(c, 128 + (int)si.ssi_signo);
+				return;
+			}
+			send_signal(c, (int)si.ssi_signo);
+			break;
+		case SIGCHLD:
+			break;
+		}
+	}
+}
+
+/* --- the loop --- */
+
+static int
+open_channels(struct client *c)
+{
+	int i, r;
+
+	chan_init(&c->ch[CH_STDIN], CH_STDIN, STDIN_FILENO, -1, WINDOW_STDIO, 0);
+	chan_init(&c->ch[CH_STDOUT], CH_STDOUT, -1, STDOUT_FILENO, 0, WINDOW_STDIO);
+	chan_init(&c->ch[CH_STDERR], CH_STDERR, -1, STDERR_FILENO, 0, WINDOW_STDIO);
+	c->nch = CH_9P;
+	for (i = 0; i < c->n9p; i++, c->nch++) {
+		chan_init(&c->ch[CH_9P + i], CH_9P + i, -1, -1, WINDOW_9P, WINDOW_9P);
+		if ((r = p9chan_open(&c->p9[i], (unsigned)i, c->rootfd, c->o->msize,
+		    c->o->dbg9p)) != 0) {
+			log_error("9P server: %s", strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void
+restore_stdio(struct client *c)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (c->stdio_flags[fd] >= 0)
+			(void)fcntl(fd, F_SETFL, c->stdio_flags[fd]);
+}
+
+static bool
+output_drained(struct client *c)
+{
+	return buf_len(&c->ch[CH_STDOUT].wq) == 0 && buf_len(&c->ch[CH_STDERR].wq) == 0;
+}
+
+static int
+loop(struct client *c)
+{
+	struct pollfd pfd[8];
+	struct chan *ch;
+	int n, i, idx_in, idx_out, idx_stdin, idx_sig, idx_o, idx_e, r;
+
+	for (;;) {
+		for (i = 0; i < c->nch; i++) {
+			ch = &c->ch[i];
+			if (ch->wfd >= 0 && (r = chan_pump_write(ch)) < 0)
+				chan_close_reader(ch, &c->out);	/* our reader is gone */
+			if (i >= CH_9P && p9chan_pump(&c->p9[i - CH_9P], ch, &c->out) < 0)
+				frame_put_chan(&c->out, FR_EOF, ch->id);
+			chan_flush_owed(ch, &c->out);
+		}
+		if (c->failed)
+			break;
+		if (c->exit_got && output_drained(c))
+			break;
+		/* The link is gone: deliver what already arrived, then stop. */
+		if (c->wire_eof && output_drained(c))
+			break;
+
+		n = 0;
+		idx_in = idx_out = idx_stdin = idx_o = idx_e = -1;
+		if (!c->wire_eof) {
+			pfd[n] = (struct pollfd){ .fd = c->tr.from_fd, .events = POLLIN };
+			idx_in = n++;
+		}
+		if (buf_len(&c->out) > 0) {
+			pfd[n] = (struct pollfd){ .fd = c->tr.to_fd, .events = POLLOUT };
+			idx_out = n++;
+		}
+		ch = &c->ch[CH_STDIN];
+		if (c->got_hello && !c->stdin_eof && ch->credit > 0 &&
+		    buf_room(&c->out) > 2 * 16384 + WIRE_SLACK) {
+			pfd[n] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+			idx_stdin = n++;
+		}
+		if (chan_want_write(&c->ch[CH_STDOUT])) {
+			pfd[n] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
+			idx_o = n++;
+		}
+		if (chan_want_write(&c->ch[CH_STDERR])) {
+			pfd[n] = (struct pollfd){ .fd = STDERR_FILENO, .events = POLLOUT };
+			idx_e = n++;
+		}
+		pfd[n] = (struct pollfd){ .fd = c->sigfd, .events = POLLIN };
+		idx_sig = n++;
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			client_fail(c, 255);
+			break;
+		}
+		if (pfd[idx_sig].revents)
+			on_signal(c);
+		if (idx_in >= 0 && pfd[idx_in].revents) {
+			bool had_hello = c->got_hello;
+
+			read_wire(c);
+			if (!had_hello && c->got_hello && c->tty && isatty(STDIN_FILENO)) {
+				/* Authentication is over: now the terminal is ours. */
+				if (tty_raw(STDIN_FILENO) == 0) {
+					c->raw = true;
+					log_set_crlf(1);
+				}
+			}
+		}
+		if (idx_stdin >= 0 && pfd[idx_stdin].revents)
+			read_stdin(c);
+		if (idx_out >= 0 && pfd[idx_out].revents) {
+			ssize_t w = buf_write_fd(&c->out, c->tr.to_fd);
+
+			if (w < 0 && w != -EAGAIN) {
+				c->wire_eof = true;
+				buf_reset(&c->out);
+			}
+		}
+		(void)idx_o;
+		(void)idx_e;
+	}
+	return 0;
+}
+
+int
+client_run(struct client_opts *o)
+{
+	struct client c;
+	sigset_t mask;
+	int st, i, code;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.rootfd = -1;
+	c.tty = o->tty == 1 || (o->tty == -1 && isatty(STDIN_FILENO));
+	if (o->p9) {
+		c.n9p = strcmp(o->cache, "split") == 0 ? 2 : 1;
+		if ((c.rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			log_fatal(255, "-root %s: %s", o->root, strerror(errno));
+	}
+	buf_init(&c.in, FRAME_SIZE_MAX + 256 * 1024);
+	buf_init(&c.out, 16u * 1024 * 1024);
+	if (open_channels(&c) != 0)
+		return 255;
+	if (send_setup(&c) != 0)
+		return 255;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((c.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		log_fatal(255, "signalfd: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((i = transport_start(o, &c.tr)) != 0)
+		log_fatal(255, "cannot start ssh: %s", strerror(-i));
+	/* The transport child inherited the blocked mask through fork+exec;
+	 * transport_start resets the signals it cares about. */
+	fd_set_nonblock(c.tr.to_fd, 1);
+	fd_set_nonblock(c.tr.from_fd, 1);
+	for (i = 0; i < 3; i++) {
+		c.stdio_flags[i] = fcntl(i, F_GETFL);
+		if (c.stdio_flags[i] >= 0)
+			fcntl(i, F_SETFL, c.stdio_flags[i] | O_NONBLOCK);
+	}
+	atexit(tty_restore);
+	frame_put_hello(&c.out, 0);
+	/* The SETUP was queued before HELLO: move it behind. */
+	{
+		struct buf tmp;
+		size_t hl = FRAME_HDR + frame_type_max(FR_HELLO) - 1;
+
+		buf_init(&tmp, buf_len(&c.out));
+		buf_put(&tmp, buf_ptr(&c.out) + buf_len(&c.out) - hl, hl);
+		buf_put(&tmp, buf_ptr(&c.out), buf_len(&c.out) - hl);
+		buf_reset(&c.out);
+		buf_put(&c.out, buf_ptr(&tmp), buf_len(&tmp));
+		buf_free(&tmp);
+	}
+
+	loop(&c);
+
+	tty_restore();
+	log_set_crlf(0);
+	restore_stdio(&c);
+	close(c.tr.to_fd);
+	close(c.tr.from_fd);
+	st = transport_wait(&c.tr, c.exit_got ? 5000 : 10000);
+	if (c.failed)
+		code = c.fail_code;
+	else if (c.exit_got)
+		code = c.exit_code;
+	else {
+		/* No exit status: ssh failed (it said why) or the link died. */
+		if (!c.got_hello && st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) != 255)
+			log_error("%s: the cpu subsystem did not answer: is `Subsystem cpu` "
+			    "enabled in the remote sshd? (see cpu-subsystem(8))", o->host);
+		else if (c.got_hello)
+			log_error("connection to %s lost", o->host);
+		code = 255;
+	}
+	for (i = 0; i < c.n9p; i++)
+		p9chan_close(&c.p9[i]);
+	for (i = 0; i < c.nch; i++)
+		chan_free(&c.ch[i]);
+	buf_free(&c.in);
+	buf_free(&c.out);
+	if (c.rootfd >= 0)
+		close(c.rootfd);
+	return code;
+}

@@ -1,0 +1,137 @@
+/*
+ * transport: the byte pipe to cpu-subsystem.  Normally the user's own
+ * ssh, run as `ssh -T -e none ... -s -- HOST cpu` so that ~/.ssh/config,
+ * keys, the agent, ProxyJump and ControlMaster all work unchanged; with
+ * -D, the subsystem itself run locally (like sftp -D), for tests.
+ * The argv is built directly: no shell ever re-parses it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "log.h"
+
+/* Options that keep ssh from adding anything to our byte stream, placed
+ * first because ssh keeps the first value it sees for an option. */
+static const char *const ssh_fixed[] = {
+	"-T", "-e", "none",
+	"-o", "RemoteCommand=none",
+	"-o", "RequestTTY=no",
+	"-o", "ForwardX11=no",
+	"-o", "PermitLocalCommand=no",
+	"-o", "ClearAllForwardings=yes",
+	NULL
+};
+
+static int
+build_argv(const struct client_opts *o, struct strv *av)
+{
+	const char *const *f;
+	char *copy, *tok, *save;
+	size_t i;
+	int r = 0;
+
+	if (o->direct) {
+		/* -D "path [args]": split on blanks, as sftp -D does. */
+		if ((copy = strdup(o->direct)) == NULL)
+			return -ENOMEM;
+		for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+			r |= strv_add(av, tok);
+		free(copy);
+		return av->n ? r : -EINVAL;
+	}
+	r |= strv_add(av, o->ssh ? o->ssh : "ssh");
+	for (f = ssh_fixed; *f; f++)
+		r |= strv_add(av, *f);
+	for (i = 0; i < o->sshopts.n; i++)
+		r |= strv_add(av, o->sshopts.v[i]);
+	r |= strv_add(av, "-s");
+	r |= strv_add(av, "--");
+	r |= strv_add(av, o->host);
+	r |= strv_add(av, "cpu");
+	return r;
+}
+
+int
+transport_start(const struct client_opts *o, struct transport *t)
+{
+	struct strv av = { 0 };
+	int to[2], from[2];
+	size_t i;
+	pid_t pid;
+
+	if (build_argv(o, &av) != 0) {
+		strv_free(&av);
+		return -EINVAL;
+	}
+	if (log_get_level() >= LOG_LVL_DEBUG)
+		for (i = 0; i < av.n; i++)
+			log_debug("transport argv[%zu] = %s", i, av.v[i]);
+	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
+		strv_free(&av);
+		return -errno;
+	}
+	if ((pid = fork()) < 0) {
+		strv_free(&av);
+		return -errno;
+	}
+	if (pid == 0) {
+		dup2(to[0], STDIN_FILENO);
+		dup2(from[1], STDOUT_FILENO);
+		/* ^C belongs to the remote command: cpu forwards it. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execvp(av.v[0], av.v);
+		fprintf(stderr, "cpu: cannot run %s: %s\n", av.v[0], strerror(errno));
+		_exit(255);
+	}
+	close(to[0]);
+	close(from[1]);
+	strv_free(&av);
+	t->pid = pid;
+	t->to_fd = to[1];
+	t->from_fd = from[0];
+	return 0;
+}
+
+int
+transport_wait(struct transport *t, int timeout_ms)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int st, waited = 0;
+	pid_t r;
+
+	if (t->pid <= 0)
+		return -1;
+	for (;;) {
+		r = waitpid(t->pid, &st, WNOHANG);
+		if (r == t->pid) {
+			t->pid = 0;
+			return st;
+		}
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (timeout_ms >= 0 && waited >= timeout_ms) {
+			kill(t->pid, SIGTERM);
+			if (waitpid(t->pid, &st, 0) == t->pid) {
+				t->pid = 0;
+				return st;
+			}
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+}

@@ -1,0 +1,479 @@
+/*
+ * session: the remote side's event loop.
+ *
+ * One poll loop relays the mux stream on stdin/stdout to the command's
+ * stdio (pipes or a pty) and to the kernel's 9P socketpairs, with a
+ * flow-controlled channel for each (lib/chan.h), so no slow consumer can
+ * stall another channel or grow a buffer past its window.  The session
+ * ends when the command and all its descendants have exited and their
+ * output is delivered, or at once (after SIGHUP, then SIGKILL) when the
+ * connection drops.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "log.h"
+#include "subsys.h"
+#include "util.h"
+
+#define HANDSHAKE_TIMEOUT_MS	30000
+#define HANGUP_GRACE_MS		2000
+
+struct session {
+	const struct subsys_opts *opts;
+	struct buf	 in, out;	/* the wire */
+	bool		 wire_eof;
+	bool		 got_hello, got_setup;
+	struct cpu_setup setup;
+	struct spawned	 sp;
+	bool		 started;
+	struct chan	 ch[CH_MAX + 1];
+	int		 nch;
+	int		 sigfd;
+	struct buf	 status;	/* partial lines from nsexec */
+	bool		 child_done;
+	int		 child_status;
+	bool		 no_children;	/* all descendants reaped */
+	bool		 exit_sent;
+	bool		 failed;	/* ERROR sent: end when drained */
+	long long	 hangup_at;	/* ms clock of SIGHUP to descendants, or 0 */
+	bool		 killed;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A fatal error: tell the client in one line and wind down. */
+static void
+session_fail(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void
+session_fail(struct session *s, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	if (!s->failed) {
+		/* Make room: an error outranks queued output. */
+		if (buf_room(&s->out) < 2048)
+			buf_reset(&s->out);
+		frame_put_str(&s->out, FR_ERROR, msg);
+	}
+	s->failed = true;
+}
+
+static struct chan *
+chan_by_id(struct session *s, uint8_t id)
+{
+	return id < s->nch ? &s->ch[id] : NULL;
+}
+
+static void
+start_session(struct session *s)
+{
+	char why[512];
+	int i;
+
+	if (spawn_command(&s->setup, s->opts, &s->sp, why, sizeof(why)) != 0) {
+		session_fail(s, "%s", why);
+		return;
+	}
+	s->started = true;
+	/* Channel ids are fixed by proto.h: stdin, stdout, stderr, 9P... */
+	chan_init(&s->ch[CH_STDIN], CH_STDIN, -1, s->sp.ptm >= 0 ? s->sp.ptm : s->sp.in_fd,
+	    0, WINDOW_STDIO);
+	chan_init(&s->ch[CH_STDOUT], CH_STDOUT, s->sp.out_fd, -1, WINDOW_STDIO, 0);
+	s->ch[CH_STDOUT].is_tty = s->sp.ptm >= 0;
+	chan_init(&s->ch[CH_STDERR], CH_STDERR, s->sp.err_fd, -1, WINDOW_STDIO, 0);
+	if (s->sp.err_fd < 0) {
+		/* With a pty stderr shares stdout; the channel ends at once. */
+		s->ch[CH_STDERR].rd_eof = true;
+		frame_put_chan(&s->out, FR_EOF, CH_STDERR);
+	}
+	s->nch = CH_9P;
+	for (i = 0; i < s->sp.n9p; i++, s->nch++)
+		chan_init(&s->ch[CH_9P + i], CH_9P + i, s->sp.p9_fd[i], s->sp.p9_fd[i],
+		    WINDOW_9P, WINDOW_9P);
+	for (i = 0; i < s->nch; i++) {
+		if (s->ch[i].rfd >= 0)
+			fd_set_nonblock(s->ch[i].rfd, 1);
+		if (s->ch[i].wfd >= 0)
+			fd_set_nonblock(s->ch[i].wfd, 1);
+	}
+	if (s->sp.status_fd >= 0)
+		fd_set_nonblock(s->sp.status_fd, 1);
+	log_debug("started pid %d (%s)", (int)s->sp.pid,
+	    s->setup.argc ? s->setup.argv[0] : "login shell");
+}
+
+static int
+check_setup(struct session *s)
+{
+	struct cpu_setup *st = &s->setup;
+
+	if ((st->flags & SETUP_9P) && (st->n9p < 1 || st->n9p > 2))
+		return session_fail(s, "setup: %u 9P channels requested (1 or 2 allowed)", st->n9p), -1;
+	if ((st->flags & SETUP_9P) && (st->msize < 4096 || st->msize > P9_MSIZE_MAX))
+		return session_fail(s, "setup: msize %u out of range (4096..%u)", st->msize, P9_MSIZE_MAX), -1;
+	if (st->argc > 0 && st->argv[0][0] == '\0')
+		return session_fail(s, "setup: empty command name"), -1;
+	return 0;
+}
+
+static int
+on_frame(struct session *s, struct frame *f)
+{
+	struct chan *c;
+	const uint8_t *p;
+	uint32_t v, k;
+	uint8_t id;
+	char *str;
+	int r, sig;
+
+	if (!s->got_hello) {
+		if (f->type != FR_HELLO)
+			return session_fail(s, "protocol error: expected HELLO, got %s",
+			    frame_type_name(f->type)), -EPROTO;
+		if ((r = frame_check_hello(&f->body, &v, &k)) != 0)
+			return session_fail(s, "protocol error: %s",
+			    r == -EPROTONOSUPPORT ? "unsupported protocol version" : "bad HELLO"), r;
+		s->got_hello = true;
+		return 0;
+	}
+	if (!s->got_setup) {
+		if (f->type != FR_SETUP)
+			return session_fail(s, "protocol error: expected SETUP, got %s",
+			    frame_type_name(f->type)), -EPROTO;
+		if ((r = setup_decode(&f->body, &s->setup)) != 0)
+			return session_fail(s, "setup record rejected: %s", strerror(-r)), r;
+		s->got_setup = true;
+		if (check_setup(s) != 0)
+			return -EINVAL;
+		start_session(s);
+		return 0;
+	}
+	switch (f->type) {
+	case FR_DATA:
+		id = rd_u8(&f->body);
+		k = (uint32_t)f->body.left;
+		p = rd_bytes(&f->body, k);
+		if (rd_end(&f->body) != 0 || (c = chan_by_id(s, id)) == NULL || !c->recvs)
+			return session_fail(s, "protocol error: DATA on channel %u", id), -EPROTO;
+		if (chan_on_data(c, p, k) != 0)
+			return session_fail(s, "protocol error: channel %u overran its window", id), -EPROTO;
+		return 0;
+	case FR_EOF:
+		id = rd_u8(&f->body);
+		if (rd_end(&f->body) != 0 || (c = chan_by_id(s, id)) == NULL)
+			return session_fail(s, "protocol error: EOF on channel %u", id), -EPROTO;
+		/* With a pty, stdin EOF cannot be half-closed: ignore it. */
+		if (id == CH_STDIN && s->sp.ptm >= 0)
+			return 0;
+		chan_on_eof(c);
+		return 0;
+	case FR_ADJUST:
+		id = rd_u8(&f->body);
+		v = rd_u32(&f->body);
+		if (rd_end(&f->body) != 0 || (c = chan_by_id(s, id)) == NULL)
+			return session_fail(s, "protocol error: ADJUST on channel %u", id), -EPROTO;
+		chan_on_adjust(c, v);
+		return 0;
+	case FR_WINCH: {
+		uint16_t rows = rd_u16(&f->body), cols = rd_u16(&f->body);
+		uint16_t xp = rd_u16(&f->body), yp = rd_u16(&f->body);
+
+		if (rd_end(&f->body) != 0)
+			return session_fail(s, "protocol error: bad WINCH"), -EPROTO;
+		spawn_winch(s->sp.ptm, rows, cols, xp, yp);
+		return 0;
+	}
+	case FR_SIGNAL:
+		str = rd_cstr32(&f->body, 16);
+		if (rd_end(&f->body) != 0 || str == NULL) {
+			free(str);
+			return session_fail(s, "protocol error: bad SIGNAL"), -EPROTO;
+		}
+		sig = name_to_sig(str);
+		free(str);
+		if (sig > 0 && s->started && !s->child_done) {
+			pid_t pg = s->sp.ptm >= 0 ? tcgetpgrp(s->sp.ptm) : s->sp.pid;
+
+			if (pg <= 0)
+				pg = s->sp.pid;
+			kill(-pg, sig);
+		}
+		return 0;
+	default:
+		return session_fail(s, "protocol error: unexpected %s frame",
+		    frame_type_name(f->type)), -EPROTO;
+	}
+}
+
+static void
+read_wire(struct session *s)
+{
+	struct frame f;
+	ssize_t n;
+	int r;
+
+	n = buf_read_fd(&s->in, STDIN_FILENO, 256 * 1024);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0) {
+		s->wire_eof = true;
+		return;
+	}
+	while (!s->failed && (r = frame_peek(&s->in, &f)) == 1) {
+		on_frame(s, &f);
+		buf_consume(&s->in, f.total);
+	}
+	if (!s->failed && r < 0) {
+		char esc[64];
+
+		session_fail(s, "protocol error: bad frame (%s) starting \"%s\"",
+		    strerror(-r), log_escape(esc, sizeof(esc), buf_ptr(&s->in),
+		    buf_len(&s->in) < 16 ? buf_len(&s->in) : 16));
+	}
+}
+
+/* nsexec's status lines: "W text" warnings, "E text" the fatal error. */
+static void
+read_status(struct session *s)
+{
+	const uint8_t *p, *nl;
+	ssize_t n;
+
+	n = buf_read_fd(&s->status, s->sp.status_fd, 4096);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0 || n == -ENOBUFS) {
+		close(s->sp.status_fd);
+		s->sp.status_fd = -1;
+	}
+	while ((p = buf_ptr(&s->status)) != NULL &&
+	    (nl = memchr(p, '\n', buf_len(&s->status))) != NULL) {
+		size_t len = (size_t)(nl - p);
+		char line[1024];
+
+		if (len > sizeof(line) - 1)
+			len = sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (len >= 2 && line[0] == 'W' && line[1] == ' ')
+			frame_put_str(&s->out, FR_WARN, line + 2);
+		else if (len >= 2 && line[0] == 'E' && line[1] == ' ')
+			session_fail(s, "%s", line + 2);
+		buf_consume(&s->status, (size_t)(nl - p) + 1);
+	}
+	if (s->sp.status_fd < 0)
+		buf_reset(&s->status);
+}
+
+static void
+reap(struct session *s)
+{
+	struct signalfd_siginfo si;
+	int st;
+	pid_t pid;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+		;
+	for (;;) {
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid > 0) {
+			if (pid == s->sp.pid) {
+				s->child_done = true;
+				s->child_status = st;
+			}
+			continue;
+		}
+		if (pid < 0 && errno == ECHILD && (!s->started || s->child_done))
+			s->no_children = true;
+		break;
+	}
+}
+
+static bool
+output_done(struct session *s)
+{
+	return s->ch[CH_STDOUT].rd_eof && s->ch[CH_STDERR].rd_eof;
+}
+
+static void
+maybe_send_exit(struct session *s)
+{
+	int st = s->child_status;
+
+	if (s->exit_sent || !s->started || !s->child_done || !s->no_children ||
+	    !output_done(s))
+		return;
+	if (WIFSIGNALED(st))
+		frame_put_exit(&s->out, EXIT_SIGNAL, WTERMSIG(st), WCOREDUMP(st) ? 1 : 0);
+	else
+		frame_put_exit(&s->out, EXIT_CODE, WEXITSTATUS(st), 0);
+	s->exit_sent = true;
+	log_debug("command exited: status 0x%x", st);
+}
+
+/* The connection is gone (or the session failed): end every process. */
+static void
+hang_up(struct session *s)
+{
+	long long t = now_ms();
+
+	if (s->hangup_at == 0) {
+		s->hangup_at = t;
+		reap_signal_all(SIGHUP);
+		reap_signal_all(SIGCONT);
+	} else if (!s->killed && t - s->hangup_at >= HANGUP_GRACE_MS) {
+		reap_signal_all(SIGKILL);
+		s->killed = true;
+	}
+}
+
+int
+session_run(const struct subsys_opts *opts)
+{
+	struct session s;
+	struct pollfd pfd[CH_MAX * 2 + 8];
+	struct chan *c;
+	sigset_t mask;
+	long long deadline = now_ms() + HANDSHAKE_TIMEOUT_MS;
+	int i, n, timeout, r;
+	int idx_win, idx_wout, idx_sig, idx_stat;
+
+	memset(&s, 0, sizeof(s));
+	s.opts = opts;
+	buf_init(&s.in, FRAME_SIZE_MAX + 256 * 1024);
+	buf_init(&s.out, 16u * 1024 * 1024);
+	buf_init(&s.status, 64 * 1024);
+	s.sp.status_fd = -1;
+	s.sp.ptm = -1;
+	if (reap_init() != 0)
+		log_warn("cannot become a child subreaper: %s", strerror(errno));
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		log_fatal(255, "signalfd: %s", strerror(errno));
+	fd_set_nonblock(STDIN_FILENO, 1);
+	fd_set_nonblock(STDOUT_FILENO, 1);
+	frame_put_hello(&s.out, 0);
+
+	for (;;) {
+		/* Pump every channel as far as it goes without blocking. */
+		for (i = 0; i < s.nch; i++) {
+			c = &s.ch[i];
+			if ((r = chan_pump_write(c)) == -EPIPE)
+				chan_close_reader(c, &s.out);
+			if ((r = chan_pump_read(c, &s.out)) < 0 && !c->rd_eof) {
+				/* A read error on the command's side ends that stream. */
+				frame_put_chan(&s.out, FR_EOF, c->id);
+				c->rd_eof = true;
+			}
+			chan_flush_owed(c, &s.out);
+		}
+		if (s.started)
+			maybe_send_exit(&s);
+		if (s.wire_eof || s.failed)
+			hang_up(&s);
+		/* Done: exit status sent (or failure reported) and the wire drained,
+		 * or the wire is gone and so is every process. */
+		if ((s.exit_sent || s.failed) && buf_len(&s.out) == 0 &&
+		    (!s.started || s.no_children))
+			break;
+		if (s.wire_eof && (!s.started || s.no_children))
+			break;
+		if (s.wire_eof)
+			buf_reset(&s.out);
+
+		n = 0;
+		idx_win = idx_wout = idx_stat = -1;
+		if (!s.wire_eof && !s.failed) {
+			pfd[n] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+			idx_win = n++;
+		}
+		if (buf_len(&s.out) > 0 && !s.wire_eof) {
+			pfd[n] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
+			idx_wout = n++;
+		}
+		pfd[n] = (struct pollfd){ .fd = s.sigfd, .events = POLLIN };
+		idx_sig = n++;
+		if (s.sp.status_fd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = s.sp.status_fd, .events = POLLIN };
+			idx_stat = n++;
+		}
+		for (i = 0; i < s.nch; i++) {
+			c = &s.ch[i];
+			/* Channels are pumped at the top of every round; poll
+			 * only has to wake us when one can move. */
+			if (!s.wire_eof && chan_want_read(c, &s.out))
+				pfd[n++] = (struct pollfd){ .fd = c->rfd, .events = POLLIN };
+			if (chan_want_write(c))
+				pfd[n++] = (struct pollfd){ .fd = c->wfd, .events = POLLOUT };
+		}
+		timeout = -1;
+		if (!s.got_setup && !s.wire_eof && !s.failed) {
+			timeout = (int)(deadline - now_ms());
+			if (timeout <= 0) {
+				session_fail(&s, "timed out waiting for the session setup");
+				continue;
+			}
+		}
+		if (s.hangup_at && !s.killed)
+			timeout = HANGUP_GRACE_MS / 4;
+		if (poll(pfd, (nfds_t)n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_fatal(255, "poll: %s", strerror(errno));
+		}
+		if (idx_sig >= 0 && pfd[idx_sig].revents)
+			reap(&s);
+		if (!s.started && !s.got_setup)
+			s.no_children = true;
+		if (idx_win >= 0 && pfd[idx_win].revents)
+			read_wire(&s);
+		if (idx_stat >= 0 && pfd[idx_stat].revents)
+			read_status(&s);
+		if (idx_wout >= 0 && pfd[idx_wout].revents) {
+			ssize_t w = buf_write_fd(&s.out, STDOUT_FILENO);
+
+			if (w < 0 && w != -EAGAIN)
+				s.wire_eof = true;
+		}
+		/* Pollers that hung up are pumped above on the next round;
+		 * reading them yields EOF/EIO and closes the stream. */
+		if (s.started)
+			reap(&s);
+	}
+	setup_free(&s.setup);
+	for (i = 0; i < s.nch; i++)
+		chan_free(&s.ch[i]);
+	buf_free(&s.in);
+	buf_free(&s.out);
+	buf_free(&s.status);
+	return 0;
+}

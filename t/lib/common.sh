@@ -1,0 +1,83 @@
+# common.sh: sourced by the t/*.sh tests.
+#   . "$top_srcdir/t/lib/common.sh"
+# Provides a scratch dir ($T), TAP-style ok/not ok lines, and the paths of
+# the built programs.  A test ends with `t_done`, which exits 1 if any
+# check failed.  Exit 77 means skip (automake), always with a reason.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+
+CPU=$top_builddir/src/cpu-client/cpu
+SUBSYS=$top_builddir/src/cpu-subsystem/cpu-subsystem
+NSEXEC=$top_builddir/src/nsexec/nsexec
+UML_RUN=$top_srcdir/t/lib/uml-run
+
+t_count=0
+t_failed=0
+
+# Scratch space under the build tree: hostfs-visible inside UML, and never
+# under /tmp, which the UML guest and nsexec cover with their own tmpfs.
+mkdir -p "$top_builddir/t/tmp"
+T=$(mktemp -d "$top_builddir/t/tmp/$(basename "$0" .sh).XXXXXX")
+t_cleanup_hooks=""
+t_cleanup() {
+	for h in $t_cleanup_hooks; do "$h" || :; done
+	[ -n "${T_KEEP:-}" ] || rm -rf "$T"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+t_at_exit() { t_cleanup_hooks="$1 $t_cleanup_hooks"; }
+
+ok() {
+	t_count=$((t_count + 1))
+	echo "ok $t_count - $*"
+}
+not_ok() {
+	t_count=$((t_count + 1))
+	t_failed=$((t_failed + 1))
+	echo "not ok $t_count - $*"
+}
+# check DESCRIPTION COMMAND...: ok if COMMAND succeeds.
+check() {
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '#   expected: %s\n#   got:      %s\n' "$2" "$3"
+	fi
+}
+skip_all() {
+	echo "1..0 # SKIP $*"
+	echo "SKIP: $*" >&2
+	exit 77
+}
+t_done() {
+	echo "1..$t_count"
+	[ "$t_failed" -eq 0 ] || { echo "# $t_failed of $t_count failed"; exit 1; }
+	exit 0
+}
+need_root() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root"
+}
+# Re-run this script on a kernel with 9p (UML here) unless we are on one.
+need_9p_kernel() {
+	if [ -z "${CPU_TEST_KERNEL:-}" ]; then
+		exec "$UML_RUN" "$0" "$@"
+	fi
+}
+# Wait up to N tenths of a second for COMMAND to succeed.
+wait_for() {
+	n=$1; shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
