@@ -140,7 +140,7 @@ int
 chan_on_data(struct chan *c, const uint8_t *p, size_t n)
 {
 	if (c->peer_eof)
-		return -EPROTO;		/* data after EOF */
+		return -EBADMSG;	/* data after EOF */
 	if (c->wr_closed)
 		return 0;		/* reader gone: discard (peer was told) */
 	/* The window bounds the queue: a peer that overruns it is broken. */

@@ -57,7 +57,8 @@ int	chan_pump_write(struct chan *);
 /* Send owed ADJUST if the wire has room. */
 int	chan_flush_owed(struct chan *, struct buf *wire_out);
 
-/* Frames from the peer for this channel. */
+/* Frames from the peer for this channel.  chan_on_data fails with
+ * -EBADMSG for data after EOF and -EPROTO for data beyond the window. */
 int	chan_on_data(struct chan *, const uint8_t *p, size_t n);
 void	chan_on_adjust(struct chan *, uint32_t n);
 /* EOF on a channel we receive: no more data.  On a channel we send: the

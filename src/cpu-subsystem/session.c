@@ -31,11 +31,17 @@
 
 #define HANDSHAKE_TIMEOUT_MS	30000
 #define HANGUP_GRACE_MS		2000
+/* After the command exits and its output reaches EOF, descendants that
+ * let go of the session's output get this long to finish before they
+ * are hung up: background jobs end with the session, and cpu never
+ * waits forever for a daemon (security.md F04). */
+#define DRAIN_GRACE_MS		2000
 
 struct session {
 	const struct subsys_opts *opts;
 	struct buf	 in, out;	/* the wire */
-	bool		 wire_eof;
+	bool		 wire_eof;	/* client gone (input EOF or output dead) */
+	bool		 out_dead;	/* writing to the client failed */
 	bool		 got_hello, got_setup;
 	struct cpu_setup setup;
 	struct spawned	 sp;
@@ -49,6 +55,7 @@ struct session {
 	bool		 no_children;	/* all descendants reaped */
 	bool		 exit_sent;
 	bool		 failed;	/* ERROR sent: end when drained */
+	long long	 drain_at;	/* ms clock when only stragglers were left */
 	long long	 hangup_at;	/* ms clock of SIGHUP to descendants, or 0 */
 	bool		 killed;
 };
@@ -133,6 +140,7 @@ static int
 check_setup(struct session *s)
 {
 	struct cpu_setup *st = &s->setup;
+	uint32_t i;
 
 	if ((st->flags & SETUP_9P) && (st->n9p < 1 || st->n9p > 2))
 		return session_fail(s, "setup: %u 9P channels requested (1 or 2 allowed)", st->n9p), -1;
@@ -140,6 +148,12 @@ check_setup(struct session *s)
 		return session_fail(s, "setup: msize %u out of range (4096..%u)", st->msize, P9_MSIZE_MAX), -1;
 	if (st->argc > 0 && st->argv[0][0] == '\0')
 		return session_fail(s, "setup: empty command name"), -1;
+	for (i = 0; i < st->envc; i++) {
+		const char *eq = strchr(st->env[i], '=');
+
+		if (eq == NULL || eq == st->env[i])
+			return session_fail(s, "setup: environment entry %u is not NAME=value", i), -1;
+	}
 	return 0;
 }
 
@@ -182,8 +196,9 @@ on_frame(struct session *s, struct frame *f)
 		p = rd_bytes(&f->body, k);
 		if (rd_end(&f->body) != 0 || (c = chan_by_id(s, id)) == NULL || !c->recvs)
 			return session_fail(s, "protocol error: DATA on channel %u", id), -EPROTO;
-		if (chan_on_data(c, p, k) != 0)
-			return session_fail(s, "protocol error: channel %u overran its window", id), -EPROTO;
+		if ((r = chan_on_data(c, p, k)) != 0)
+			return session_fail(s, "protocol error: channel %u: %s", id,
+			    r == -EBADMSG ? "data after EOF" : "data beyond its window"), -EPROTO;
 		return 0;
 	case FR_EOF:
 		id = rd_u8(&f->body);
@@ -244,6 +259,9 @@ read_wire(struct session *s)
 		return;
 	if (n <= 0) {
 		s->wire_eof = true;
+		if (buf_len(&s->in) > 0 && !s->failed)
+			session_fail(s, "protocol error: the stream ended inside a frame (%zu bytes)",
+			    buf_len(&s->in));
 		return;
 	}
 	while (!s->failed && (r = frame_peek(&s->in, &f)) == 1) {
@@ -398,17 +416,23 @@ session_run(const struct subsys_opts *opts)
 		}
 		if (s.started)
 			maybe_send_exit(&s);
-		if (s.wire_eof || s.failed)
+		if (s.started && s.child_done && output_done(&s) && !s.no_children &&
+		    s.drain_at == 0)
+			s.drain_at = now_ms();
+		if (s.wire_eof || s.failed ||
+		    (s.drain_at && now_ms() - s.drain_at >= DRAIN_GRACE_MS))
 			hang_up(&s);
 		/* Done: exit status sent (or failure reported) and the wire drained,
 		 * or the wire is gone and so is every process. */
 		if ((s.exit_sent || s.failed) && buf_len(&s.out) == 0 &&
 		    (!s.started || s.no_children))
 			break;
-		if (s.wire_eof && (!s.started || s.no_children))
+		if (s.wire_eof && (!s.started || s.no_children)) {
+			/* The client stopped sending; if it still reads, a
+			 * last error line may reach it.  Never block on it. */
+			(void)buf_write_fd(&s.out, STDOUT_FILENO);
 			break;
-		if (s.wire_eof)
-			buf_reset(&s.out);
+		}
 
 		n = 0;
 		idx_win = idx_wout = idx_stat = -1;
@@ -416,7 +440,7 @@ session_run(const struct subsys_opts *opts)
 			pfd[n] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 			idx_win = n++;
 		}
-		if (buf_len(&s.out) > 0 && !s.wire_eof) {
+		if (buf_len(&s.out) > 0 && !s.out_dead) {
 			pfd[n] = (struct pollfd){ .fd = STDOUT_FILENO, .events = POLLOUT };
 			idx_wout = n++;
 		}
@@ -443,8 +467,8 @@ session_run(const struct subsys_opts *opts)
 				continue;
 			}
 		}
-		if (s.hangup_at && !s.killed)
-			timeout = HANGUP_GRACE_MS / 4;
+		if ((s.hangup_at && !s.killed) || (s.drain_at && !s.hangup_at))
+			timeout = 100;
 		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -461,8 +485,10 @@ session_run(const struct subsys_opts *opts)
 		if (idx_wout >= 0 && pfd[idx_wout].revents) {
 			ssize_t w = buf_write_fd(&s.out, STDOUT_FILENO);
 
-			if (w < 0 && w != -EAGAIN)
-				s.wire_eof = true;
+			if (w < 0 && w != -EAGAIN) {
+				s.wire_eof = s.out_dead = true;
+				buf_reset(&s.out);
+			}
 		}
 		/* Pollers that hung up are pumped above on the next round;
 		 * reading them yields EOF/EIO and closes the stream. */
@@ -475,5 +501,5 @@ session_run(const struct subsys_opts *opts)
 	buf_free(&s.in);
 	buf_free(&s.out);
 	buf_free(&s.status);
-	return 0;
+	return s.failed ? 255 : 0;
 }

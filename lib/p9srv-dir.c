@@ -1,0 +1,151 @@
+/*
+ * p9srv-dir: Treaddir with the kernel's own directory cookies.
+ *
+ * The offset of each entry we send is the d_off getdents64 gave it, the
+ * opaque position "after this entry" in the directory, so a later Treaddir
+ * at that offset resumes exactly there: when it matches where the opened
+ * directory descriptor already stands (the usual case: the kernel reads
+ * on from the last offset) no lseek is needed at all; otherwise one lseek.
+ * No per-call rereading (u-root rereads the whole directory each time) and
+ * no per-fid listing in memory.  Each reply is filled as full as `count`
+ * allows, an entry is never split, and a count too small for the next
+ * entry is EINVAL, never a false end of directory.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "p9srv-int.h"
+
+struct dent64 {
+	uint64_t	d_ino;
+	int64_t		d_off;
+	unsigned short	d_reclen;
+	unsigned char	d_type;
+	char		d_name[];
+};
+
+static mode_t
+dtype_mode(unsigned char t)
+{
+	switch (t) {
+	case DT_DIR:	return S_IFDIR;
+	case DT_LNK:	return S_IFLNK;
+	default:	return S_IFREG;
+	}
+}
+
+static void
+put_entry(uint8_t *p, const struct p9_qid *q, uint64_t off, uint8_t type,
+    const char *name, uint16_t len)
+{
+	p[0] = q->type;
+	le_put32(p + 1, q->version);
+	le_put64(p + 5, q->path);
+	le_put64(p + 13, off);
+	p[21] = type;
+	le_put16(p + 22, len);
+	memcpy(p + 24, name, len);
+}
+
+int
+op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
+    struct buf *out)
+{
+	struct fid *f;
+	struct p9_qid q;
+	uint8_t *p, *data;
+	uint32_t count = t->u.io.count, used = 0;
+	uint64_t pos;
+	size_t want, namelen, esz;
+	long n, i;
+	int err, full = 0;
+
+	if ((err = fid_lookup(c, t->u.io.fid, &f)) != 0)
+		return err;
+	if (f->kind != FID_PLAIN || f->ofd < 0)
+		return -EBADF;
+	if (!S_ISDIR(f->st.st_mode))
+		return -ENOTDIR;
+	if (t->u.io.offset > INT64_MAX)
+		return -EINVAL;
+	if (count > c->msize - 1 - P9_RREAD_HDR)
+		count = c->msize - 1 - P9_RREAD_HDR;
+	if (c->dirbuf == NULL && (c->dirbuf = malloc(P9SRV_DIRBUF)) == NULL)
+		return -ENOMEM;
+	if (t->u.io.offset != f->diroff) {
+		if (lseek(f->ofd, (off_t)t->u.io.offset, SEEK_SET) < 0)
+			return -errno;
+		f->diroff = t->u.io.offset;
+	}
+	if ((err = buf_reserve(out, P9_RREAD_HDR + count, &p)) != 0)
+		return err;
+	data = p + P9_RREAD_HDR;
+	pos = f->diroff;
+
+	while (!full && count - used >= P9_DIRENT_FIXED + 1) {
+		/* Ask for about as much as still fits, so few entries are
+		 * read only to be given back by the lseek below. */
+		want = count - used;
+		if (want < 1024)
+			want = 1024;
+		if (want > P9SRV_DIRBUF)
+			want = P9SRV_DIRBUF;
+		n = syscall(SYS_getdents64, f->ofd, c->dirbuf, want);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;			/* end of directory */
+		for (i = 0; i < n; ) {
+			struct dent64 *d = (struct dent64 *)(c->dirbuf + i);
+
+			i += d->d_reclen;
+			namelen = strnlen(d->d_name, d->d_reclen -
+			    offsetof(struct dent64, d_name));
+			esz = p9_dirent_size(namelen);
+			if (used + esz > count) {
+				full = 1;
+				break;
+			}
+			if (namelen == 2 && memcmp(d->d_name, "..", 2) == 0 &&
+			    is_root(c, &f->st))
+				/* the root's ".." is the root (as in Twalk) */
+				err = qid_from_stat(c, &c->rootst, &q);
+			else
+				err = qid_from_dirent(c, f->st.st_dev,
+				    (ino_t)d->d_ino, dtype_mode(d->d_type), &q);
+			if (err != 0) {
+				full = 1;
+				break;
+			}
+			put_entry(data + used, &q, (uint64_t)d->d_off,
+			    d->d_type, d->d_name, (uint16_t)namelen);
+			used += esz;
+			pos = (uint64_t)d->d_off;
+		}
+	}
+	/* Entries read but not sent are given back: stand after the last
+	 * one sent, which is also the offset the kernel will ask for next. */
+	f->diroff = pos;
+	if (full && lseek(f->ofd, (off_t)pos, SEEK_SET) < 0) {
+		if (err == 0)
+			err = -errno;
+		f->diroff = UINT64_MAX;	/* unknown: the next call seeks */
+	}
+	if (used == 0 && (err != 0 || full))
+		return err != 0 ? err : -EINVAL;
+	le_put32(p, P9_RREAD_HDR + used);
+	p[4] = P9_RREADDIR;
+	le_put16(p + 5, r->tag);
+	le_put32(p + 7, used);
+	buf_commit(out, P9_RREAD_HDR + used);
+	return P9SRV_REPLIED;
+}

@@ -1,0 +1,73 @@
+/*
+ * p9srv: the client's 9P2000.L file server, one instance per 9P channel.
+ *
+ * In cpu the client is the file server: the remote Linux kernel mounts
+ * the client's export root with trans=fd.  The server is synchronous and
+ * does no I/O on the channel itself: the caller's event loop moves bytes,
+ * and p9conn_process() turns whole requests at the front of `in` into
+ * replies at the end of `out`, one request at a time, each answered before
+ * the next is looked at.  doc/9p-server.md describes the behaviour, the
+ * confinement rules and the errno chosen for each refusal.
+ *
+ * Buffers: give `in` a ceiling of at least max_msize (a request is never
+ * larger than the negotiated msize) and `out` at least 2 * max_msize.
+ * p9conn_process() only starts a request when `out` has room for a
+ * worst-case reply (msize bytes), so a caller that drains `out` before
+ * calling again never loses a reply.
+ */
+#ifndef CPU_P9SRV_H
+#define CPU_P9SRV_H
+
+#include <stdint.h>
+
+#include "buf.h"
+
+#define P9SRV_MAX_FIDS_DEFAULT	65536
+
+struct p9srv_conf {
+	int	 rootfd;	/* O_PATH|O_DIRECTORY fd of the export root; the
+				 * caller owns it (the server dups it) */
+	uint32_t max_msize;	/* 0: P9_MSIZE_MAX; clamped to [4096, 16 MiB] */
+	unsigned max_fids;	/* 0: P9SRV_MAX_FIDS_DEFAULT */
+	int	 readonly;	/* every mutating request gets EROFS */
+	/* Non-NULL: one readable line per request and per reply (cpu -dbg9p). */
+	void	(*trace)(void *arg, const char *line);
+	void	*trace_arg;
+	/* Non-NULL: protocol errors and refusals worth telling the user,
+	 * one line each, peer text already escaped; rate-limited. */
+	void	(*log)(void *arg, const char *line);
+	void	*log_arg;
+};
+
+struct p9conn;
+
+/* NULL with errno set on failure (ENOMEM, or EBADF if rootfd is bad). */
+struct p9conn *p9conn_new(const struct p9srv_conf *);
+/* Closes every descriptor the connection holds. */
+void	 p9conn_free(struct p9conn *);
+
+/*
+ * Handle every complete request at the front of `in` (consuming it) and
+ * append the replies to `out`.  Returns 0 when `in` holds no complete
+ * request or `out` lacks room for a worst-case reply; the caller drains
+ * `out` / reads more and calls again.  A negative errno means the channel
+ * is broken (a size field < 7 or > msize, or `out` smaller than msize):
+ * the reason was given to conf->log and p9conn_error(); close the channel.
+ * Bytes of an incomplete request left in `in` at EOF are simply dropped.
+ */
+int	 p9conn_process(struct p9conn *, struct buf *in, struct buf *out);
+
+/* The negotiated msize (the server maximum before Tversion). */
+uint32_t p9conn_msize(const struct p9conn *);
+/* Why p9conn_process failed ("" if it has not). */
+const char *p9conn_error(const struct p9conn *);
+
+/*
+ * Requests handled, indexed by the T message type (p9_type_name() names
+ * them); 256 entries.  Rlerror replies are counted at index P9_RLERROR.
+ */
+const uint64_t *p9conn_counts(const struct p9conn *);
+/* Open fids right now (tests check that clunks and Tversion free them). */
+unsigned p9conn_nfids(const struct p9conn *);
+
+#endif
