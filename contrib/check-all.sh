@@ -1,0 +1,48 @@
+#!/bin/bash
+# check-all.sh: the full test suite, as README and CI run it.
+#   1. build with warnings as errors and run `make check` (kernel 9p tests
+#      run in user-mode-linux where this kernel has no 9p);
+#   2. the unit and protocol tests again under ASan+UBSan;
+#   3. make distcheck.
+# Ends with one line "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+pass=0 fail=0 skip=0 rc=0
+
+count() {	# count LOGDIR: add up automake's .trs results
+	for f in $(find "$1" -name '*.trs' 2>/dev/null); do
+		case $(sed -n 's/^:test-result: //p' "$f" | head -n 1) in
+		PASS|XFAIL) pass=$((pass + 1)) ;;
+		SKIP) skip=$((skip + 1)) ;;
+		*) fail=$((fail + 1)); echo "FAILED: ${f%.trs}" ;;
+		esac
+	done
+}
+
+autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
+
+echo "== build and make check"
+mkdir -p build/main && cd build/main
+"$top/configure" -q --enable-werror && make -j2 >/dev/null && make -j2 check || rc=1
+for f in $(find . -name '*.log' -path '*/t/*'); do
+	grep -q '^FAIL\|^ERROR' "${f%.log}.trs" 2>/dev/null && { echo "--- $f"; tail -n 40 "$f"; }
+done
+count .
+cd "$top"
+
+echo "== unit and protocol tests under ASan+UBSan"
+mkdir -p build/asan && cd build/asan
+"$top/configure" -q --enable-asan --enable-ubsan >/dev/null &&
+	make -j2 >/dev/null &&
+	make -j2 check TESTS="$(cd "$top" && ls t/unit-*.c 2>/dev/null | sed 's/\.c$//' | tr '\n' ' ') t/setup-frames.sh" || rc=1
+count .
+cd "$top"
+
+echo "== make distcheck"
+( cd build/main && make -j2 distcheck TESTS="t/setup-frames.sh" >distcheck.log 2>&1 ) && pass=$((pass + 1)) ||
+	{ fail=$((fail + 1)); rc=1; tail -n 40 build/main/distcheck.log; }
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] || rc=1
+exit $rc
