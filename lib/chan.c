@@ -98,7 +98,7 @@ close_wfd(struct chan *c)
 {
 	if (c->wfd >= 0 && !c->wr_closed) {
 		/* The same fd may also be rfd (socket, pty): shut only our half. */
-		if (c->wfd != c->rfd)
+		if (c->wfd != c->rfd && !c->keep_open)
 			close(c->wfd);
 		c->wr_closed = true;
 	}
@@ -139,10 +139,10 @@ chan_flush_owed(struct chan *c, struct buf *wire_out)
 int
 chan_on_data(struct chan *c, const uint8_t *p, size_t n)
 {
+	if (c->reader_gone)
+		return 0;		/* in flight before the peer heard: drop */
 	if (c->peer_eof)
 		return -EBADMSG;	/* data after EOF */
-	if (c->wr_closed)
-		return 0;		/* reader gone: discard (peer was told) */
 	/* The window bounds the queue: a peer that overruns it is broken. */
 	if (buf_put(&c->wq, p, n) != 0)
 		return -EPROTO;
@@ -160,10 +160,18 @@ chan_on_adjust(struct chan *c, uint32_t n)
 void
 chan_on_eof(struct chan *c)
 {
-	if (c->recvs)
+	if (c->recvs) {
 		c->peer_eof = true;
-	else
-		c->closed_by_peer = true;
+		return;
+	}
+	/* The peer's reader is gone: let our writer see EPIPE, as it would
+	 * locally (a pty master is shared with stdin and stays open). */
+	c->closed_by_peer = true;
+	c->rd_eof = true;
+	if (c->rfd >= 0 && c->rfd != c->wfd && !c->is_tty) {
+		close(c->rfd);
+		c->rfd = -1;
+	}
 }
 
 int
@@ -171,7 +179,7 @@ chan_close_reader(struct chan *c, struct buf *wire_out)
 {
 	buf_reset(&c->wq);
 	close_wfd(c);
-	c->peer_eof = true;
+	c->reader_gone = true;
 	return frame_put_chan(wire_out, FR_EOF, c->id);
 }
 

@@ -33,8 +33,10 @@ struct chan {
 	bool		 peer_eof;	/* peer sent EOF: close wfd when wq drains */
 	bool		 closed_by_peer;/* peer's reader is gone: stop reading rfd */
 	bool		 wr_closed;	/* wfd closed */
+	bool		 reader_gone;	/* we told the peer our reader left */
 	bool		 is_tty;	/* rfd is a pty master: EIO means EOF */
 	bool		 recvs;		/* we receive DATA on it (recv_window > 0) */
+	bool		 keep_open;	/* never close wfd (our own stdout/stderr) */
 	uint64_t	 bytes_in, bytes_out;
 };
 

@@ -756,7 +756,10 @@ addstr(struct line *l, const char *key, const struct p9_str *s)
 	char esc[160];
 
 	log_escape(esc, sizeof(esc), s->s, s->len);
-	add(l, " %s '%s'", key, esc);
+	if (key[0] != '\0')
+		add(l, " %s '%s'", key, esc);
+	else
+		add(l, " '%s'", esc);
 }
 
 static void

@@ -77,6 +77,8 @@ op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		return -EINVAL;
 	if (count > c->msize - 1 - P9_RREAD_HDR)
 		count = c->msize - 1 - P9_RREAD_HDR;
+	if (count < P9_DIRENT_FIXED + 1)
+		return -EINVAL;		/* no entry can fit */
 	if (c->dirbuf == NULL && (c->dirbuf = malloc(P9SRV_DIRBUF)) == NULL)
 		return -ENOMEM;
 	if (t->u.io.offset != f->diroff) {

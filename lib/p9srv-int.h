@@ -78,6 +78,7 @@ struct p9conn {
 	struct p9srv_conf conf;
 	int		 rootfd;	/* our dup of conf.rootfd */
 	struct stat	 rootst;
+	long		 root_fstype;	/* statfs f_type of the export root */
 	uint32_t	 maxmsize;
 	uint32_t	 msize;
 	int		 versioned;

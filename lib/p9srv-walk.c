@@ -16,6 +16,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "p9srv-int.h"
@@ -89,9 +91,31 @@ walk_dotdot(struct p9conn *c, struct p9obj *cur, const struct stat *cst,
 	return 0;
 }
 
+/*
+ * Crossing into another filesystem: refuse procfs and sysfs unless the
+ * export root itself is on one.  Exporting / must not hand the remote the
+ * client's /proc (its own process's mem, environ, fd/) or /sys.  Only
+ * mount crossings pay for the fstatfs.
+ */
 static int
-walk_one(struct p9conn *c, struct p9obj *cur, const struct p9_str *wn,
-    int *nfd, struct stat *nst)
+crossing_allowed(struct p9conn *c, int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) != 0)
+		return -errno;
+	if ((sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC) &&
+	    (long)sf.f_type != c->root_fstype) {
+		srv_log(c, "9p: refused a walk into %s (not exported)",
+		    sf.f_type == PROC_SUPER_MAGIC ? "procfs" : "sysfs");
+		return -EACCES;
+	}
+	return 0;
+}
+
+static int
+walk_one(struct p9conn *c, struct p9obj *cur, const struct stat *cst,
+    const struct p9_str *wn, int *nfd, struct stat *nst)
 {
 	char name[256];
 	int fd, err;
@@ -103,6 +127,10 @@ walk_one(struct p9conn *c, struct p9obj *cur, const struct p9_str *wn,
 		return -errno;
 	if (fstat(fd, nst) != 0) {
 		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (nst->st_dev != cst->st_dev && (err = crossing_allowed(c, fd)) != 0) {
 		close(fd);
 		return err;
 	}
@@ -145,7 +173,7 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		if (is_dotdot(wn))
 			err = walk_dotdot(c, cur, &st, &fd, &nst);
 		else
-			err = walk_one(c, cur, wn, &fd, &nst);
+			err = walk_one(c, cur, &st, wn, &fd, &nst);
 		if (err == 0)
 			err = qid_from_stat(c, &nst, &r->u.rwalk.wqid[i]);
 		else

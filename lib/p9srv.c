@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -101,6 +102,7 @@ struct p9conn *
 p9conn_new(const struct p9srv_conf *conf)
 {
 	struct p9conn *c;
+	struct statfs sf;
 	int e;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -124,6 +126,9 @@ p9conn_new(const struct p9srv_conf *conf)
 		errno = ENOTDIR;
 		goto fail;
 	}
+	if (fstatfs(c->rootfd, &sf) != 0)
+		goto fail;
+	c->root_fstype = (long)sf.f_type;
 	return c;
 fail:
 	e = errno;
@@ -314,9 +319,10 @@ handle(struct p9conn *c, const uint8_t *p, uint32_t size, struct buf *out)
 	c->counts[type]++;
 	if (c->conf.trace != NULL)
 		trace_msg(c, "->", p, size);
-	err = p9_decode(p, size, &t);
-	if (err == -EOPNOTSUPP || (err == 0 && (type & 1))) {
-		err = -EOPNOTSUPP;
+	/* R types and unknown types are refused before their bodies matter. */
+	err = (type & 1) ? -EOPNOTSUPP : p9_decode(p, size, &t);
+	if (err == -EOPNOTSUPP) {
+		;
 	} else if (err != 0) {
 		srv_log(c, "9p: malformed %s (tag %u, %u bytes): %s",
 		    p9_type_name(type), tag, size, strerror(-err));

@@ -11,6 +11,11 @@
  * test runs the probe with and without the policy and compares.  The
  * i386 and x32 entries make the same calls through the other ABIs, which
  * a filter written for x86_64 alone would miss.
+ *
+ *	sysprobe -n SYSCALL -- CMD [ARG...]
+ *
+ * runs CMD with SYSCALL (mount_setattr or open_tree) failing ENOSYS, as
+ * on an older kernel, to exercise nsexec's fallbacks.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,7 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
 #include <time.h>
@@ -141,11 +151,43 @@ run(const struct probe *p)
 		    strerrorname_np((int)-r) : "E?");
 }
 
+/* Make one x86_64 syscall fail with ENOSYS, then exec argv. */
+static int
+enosys_exec(const char *name, char **argv)
+{
+	long nr = strcmp(name, "mount_setattr") == 0 ? SYS_mount_setattr :
+	    strcmp(name, "open_tree") == 0 ? SYS_open_tree : -1;
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (nr < 0) {
+		fprintf(stderr, "sysprobe: -n: unknown syscall %s\n", name);
+		return 2;
+	}
+	/* As root no no_new_privs is needed, and file capabilities of the
+	 * exec'd program still apply. */
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		perror("sysprobe: seccomp");
+		return 2;
+	}
+	execvp(argv[0], argv);
+	perror(argv[0]);
+	return 127;
+}
+
 int
 main(int argc, char **argv)
 {
 	size_t i;
 	int j;
+
+	if (argc >= 5 && strcmp(argv[1], "-n") == 0 && strcmp(argv[3], "--") == 0)
+		return enosys_exec(argv[2], argv + 4);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 1) {

@@ -48,6 +48,7 @@ struct transport {
 	pid_t	pid;
 	int	to_fd;		/* we write the mux stream here */
 	int	from_fd;	/* and read it here */
+	int	err_fd;		/* ssh's stderr, relayed to ours (-1 with -D) */
 };
 int	transport_start(const struct client_opts *, struct transport *);
 /* Wait for the transport process; returns its wait status or -1. */

@@ -56,6 +56,7 @@ struct client {
 	bool		 failed;	/* ERROR received or local failure */
 	int		 fail_code;
 	long long	 last_int;
+	bool		 no_subsystem;	/* ssh said the subsystem request failed */
 	int		 stdio_flags[3];
 };
 
@@ -110,6 +111,38 @@ client_cwd(void)
 	return cwd ? cwd : strdup("/");
 }
 
+/*
+ * The default namespace brings /home; a home directory elsewhere (root's
+ * /root) is added too, so `cpu host` then `ls ~` shows your files, as
+ * the article promises.  An explicit -namespace is taken as given.
+ */
+static char *
+namespace_with_home(const struct client_opts *o)
+{
+	const char *home = getenv("HOME"), *p;
+	size_t hl;
+	char *ns;
+
+	if (o->ns_set || home == NULL || home[0] != '/' || strchr(home, ':') ||
+	    strchr(home, '=') || strcmp(home, "/") == 0)
+		return strdup(o->ns);
+	hl = strlen(home);
+	for (p = o->ns; *p; ) {
+		size_t el = strcspn(p, ":");
+
+		/* Already covered by an entry (the entry or a parent of it)? */
+		if (el > 0 && el <= hl && strncmp(p, home, el) == 0 &&
+		    (home[el] == '/' || home[el] == '\0'))
+			return strdup(o->ns);
+		p += el;
+		if (*p == ':')
+			p++;
+	}
+	if (asprintf(&ns, "%s:%s", o->ns, home) < 0)
+		return NULL;
+	return ns;
+}
+
 static int
 send_setup(struct client *c)
 {
@@ -138,7 +171,8 @@ send_setup(struct client *c)
 		s.term = getenv("TERM");
 	}
 	s.cwd = client_cwd();
-	s.ns = (char *)o->ns;
+	if ((s.ns = namespace_with_home(o)) == NULL)
+		log_fatal(255, "out of memory");
 	/* -fstab FILE wins over $CPU_FSTAB (u-root's precedence). */
 	if (o->fstab_file)
 		fstab = read_fstab(o->fstab_file);
@@ -159,6 +193,7 @@ send_setup(struct client *c)
 	    (r = setup_encode(&s, &c->out)) == 0)
 		r = frame_end(&c->out, start);
 	free(s.cwd);
+	free(s.ns);
 	free(fstab);
 	if (r != 0)
 		log_error("the session setup is too large (argv, environment and "
@@ -419,6 +454,28 @@ on_signal(struct client *c)
 	}
 }
 
+/* ssh's own messages: pass them on unchanged, remembering whether the
+ * host refused the subsystem so we can say what to do about it. */
+static void
+relay_ssh_stderr(struct client *c)
+{
+	char b[4096];
+	ssize_t n = read(c->tr.err_fd, b, sizeof(b));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		close(c->tr.err_fd);
+		c->tr.err_fd = -1;
+		return;
+	}
+	if (memmem(b, (size_t)n, "subsystem request failed", 24) != NULL)
+		c->no_subsystem = true;
+	fd_set_nonblock(STDERR_FILENO, 0);
+	(void)write_all(STDERR_FILENO, b, (size_t)n);
+	fd_set_nonblock(STDERR_FILENO, 1);
+}
+
 /* --- the loop --- */
 
 static int
@@ -429,6 +486,8 @@ open_channels(struct client *c)
 	chan_init(&c->ch[CH_STDIN], CH_STDIN, STDIN_FILENO, -1, WINDOW_STDIO, 0);
 	chan_init(&c->ch[CH_STDOUT], CH_STDOUT, -1, STDOUT_FILENO, 0, WINDOW_STDIO);
 	chan_init(&c->ch[CH_STDERR], CH_STDERR, -1, STDERR_FILENO, 0, WINDOW_STDIO);
+	/* Our own diagnostics still need stderr after the remote's ends. */
+	c->ch[CH_STDOUT].keep_open = c->ch[CH_STDERR].keep_open = true;
 	c->nch = CH_9P;
 	for (i = 0; i < c->n9p; i++, c->nch++) {
 		chan_init(&c->ch[CH_9P + i], CH_9P + i, -1, -1, WINDOW_9P, WINDOW_9P);
@@ -460,9 +519,9 @@ output_drained(struct client *c)
 static int
 loop(struct client *c)
 {
-	struct pollfd pfd[8];
+	struct pollfd pfd[9];
 	struct chan *ch;
-	int n, i, idx_in, idx_out, idx_stdin, idx_sig, idx_o, idx_e, r;
+	int n, i, idx_in, idx_out, idx_stdin, idx_sig, idx_o, idx_e, idx_err, r;
 
 	for (;;) {
 		for (i = 0; i < c->nch; i++) {
@@ -507,6 +566,11 @@ loop(struct client *c)
 		}
 		pfd[n] = (struct pollfd){ .fd = c->sigfd, .events = POLLIN };
 		idx_sig = n++;
+		idx_err = -1;
+		if (c->tr.err_fd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = c->tr.err_fd, .events = POLLIN };
+			idx_err = n++;
+		}
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -516,6 +580,8 @@ loop(struct client *c)
 		}
 		if (pfd[idx_sig].revents)
 			on_signal(c);
+		if (idx_err >= 0 && pfd[idx_err].revents)
+			relay_ssh_stderr(c);
 		if (idx_in >= 0 && pfd[idx_in].revents) {
 			bool had_hello = c->got_hello;
 
@@ -613,15 +679,26 @@ client_run(struct client_opts *o)
 	close(c.tr.to_fd);
 	close(c.tr.from_fd);
 	st = transport_wait(&c.tr, c.exit_got ? 5000 : 10000);
+	/* ssh's last words, if any are still in the pipe.  Never wait for
+	 * EOF: a ControlPersist master forked by ssh may hold it open. */
+	if (c.tr.err_fd >= 0) {
+		struct pollfd ep = { .fd = c.tr.err_fd, .events = POLLIN };
+
+		while (c.tr.err_fd >= 0 && poll(&ep, 1, 0) > 0)
+			relay_ssh_stderr(&c);
+		if (c.tr.err_fd >= 0)
+			close(c.tr.err_fd);
+	}
 	if (c.failed)
 		code = c.fail_code;
 	else if (c.exit_got)
 		code = c.exit_code;
 	else {
 		/* No exit status: ssh failed (it said why) or the link died. */
-		if (!c.got_hello && st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) != 255)
+		if (c.no_subsystem || (!c.got_hello && st >= 0 && WIFEXITED(st) &&
+		    WEXITSTATUS(st) != 255))
 			log_error("%s: the cpu subsystem did not answer: is `Subsystem cpu` "
-			    "enabled in the remote sshd? (see cpu-subsystem(8))", o->host);
+			    "enabled in the host's sshd? (see cpu-subsystem(8))", o->host);
 		else if (c.got_hello)
 			log_error("connection to %s lost", o->host);
 		code = 255;

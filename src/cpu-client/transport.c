@@ -66,7 +66,7 @@ int
 transport_start(const struct client_opts *o, struct transport *t)
 {
 	struct strv av = { 0 };
-	int to[2], from[2];
+	int to[2], from[2], err[2] = { -1, -1 };
 	size_t i;
 	pid_t pid;
 
@@ -77,7 +77,10 @@ transport_start(const struct client_opts *o, struct transport *t)
 	if (log_get_level() >= LOG_LVL_DEBUG)
 		for (i = 0; i < av.n; i++)
 			log_debug("transport argv[%zu] = %s", i, av.v[i]);
-	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
+	/* ssh's stderr comes through us, so we can add a hint to its
+	 * "subsystem request failed"; prompts use /dev/tty, not stderr. */
+	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0 ||
+	    (!o->direct && pipe2(err, O_CLOEXEC) != 0)) {
 		strv_free(&av);
 		return -errno;
 	}
@@ -88,6 +91,8 @@ transport_start(const struct client_opts *o, struct transport *t)
 	if (pid == 0) {
 		dup2(to[0], STDIN_FILENO);
 		dup2(from[1], STDOUT_FILENO);
+		if (err[1] >= 0)
+			dup2(err[1], STDERR_FILENO);
 		/* ^C belongs to the remote command: cpu forwards it. */
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
@@ -99,7 +104,10 @@ transport_start(const struct client_opts *o, struct transport *t)
 	}
 	close(to[0]);
 	close(from[1]);
+	if (err[1] >= 0)
+		close(err[1]);
 	strv_free(&av);
+	t->err_fd = err[0];
 	t->pid = pid;
 	t->to_fd = to[1];
 	t->from_fd = from[0];

@@ -132,6 +132,53 @@ open_target(const char *path, const char *tmp, int strict, const char *what)
 	return fd;
 }
 
+/*
+ * Kernels before 5.12 have no mount_setattr: attach the clone, then
+ * remount that one mount with the flags it must gain plus the ones it
+ * has (a bind remount replaces them all).  Submounts could not be
+ * covered this way, so recursive binds are refused there.
+ */
+static int
+bind_remount_fallback(int t, int tgt, int recursive, unsigned long long attr_set)
+{
+	static const struct { unsigned long long attr; unsigned long st, ms; } map[] = {
+		{ MOUNT_ATTR_RDONLY, ST_RDONLY, MS_RDONLY },
+		{ MOUNT_ATTR_NOSUID, ST_NOSUID, MS_NOSUID },
+		{ MOUNT_ATTR_NODEV, ST_NODEV, MS_NODEV },
+		{ MOUNT_ATTR_NOEXEC, ST_NOEXEC, MS_NOEXEC },
+		{ MOUNT_ATTR_NOATIME, ST_NOATIME, MS_NOATIME },
+		{ MOUNT_ATTR_NODIRATIME, ST_NODIRATIME, MS_NODIRATIME },
+	};
+	struct statvfs sv;
+	unsigned long have = 0, want = 0;
+	char p[32];
+	size_t i;
+
+	if (fstatvfs(t, &sv) < 0)
+		return -errno;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (sv.f_flag & map[i].st)
+			have |= map[i].ms;
+		if (attr_set & map[i].attr)
+			want |= map[i].ms;
+	}
+	if ((have & want) != want && recursive)
+		return -ENOSYS;
+	if (move_mount(t, "", tgt, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	if ((have & want) == want)
+		return 0;	/* e.g. a clone of the 9P mount: nosuid,nodev already */
+	proc_fd(t, p);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | have | want, NULL) < 0) {
+		int e = errno;
+
+		/* Never leave it attached without the flags it must have. */
+		umount2(p, MNT_DETACH);
+		return -e;
+	}
+	return 0;
+}
+
 /* Attach a clone of src (recursive or not) on tgt with attr_set added. */
 static int
 bind_fd(int src, int tgt, int recursive, unsigned long long attr_set)
@@ -147,7 +194,7 @@ bind_fd(int src, int tgt, int recursive, unsigned long long attr_set)
 	attr.attr_set = attr_set;
 	if (attr_set != 0 &&
 	    mount_setattr(t, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
-		rc = -errno;
+		rc = errno == ENOSYS ? bind_remount_fallback(t, tgt, recursive, attr_set) : -errno;
 		goto out;
 	}
 	if (move_mount(t, "", tgt, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -194,10 +241,9 @@ mount_9p(const struct session_mounts *s, int fd, int dirfd, int cached,
 	char opts[512];
 	int rc;
 
-	/* The kernel's fd transport warns about blocking reads otherwise. */
-	if ((rc = fcntl(fd, F_GETFL)) < 0 || (rc & O_ACCMODE) != O_RDWR)
-		report_fatal("9P descriptor %d is not open for reading and writing", fd);
-	if (fcntl(fd, F_SETFL, rc | O_NONBLOCK) < 0)
+	/* The kernel's fd transport warns about blocking reads otherwise.
+	 * (nsexec.c checked already that fd is open for reading and writing.) */
+	if ((rc = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, rc | O_NONBLOCK) < 0)
 		report_fatal("9P descriptor %d: %s", fd, strerror(errno));
 	memset(&o, 0, sizeof(o));
 	o.fd = fd;

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -204,8 +205,16 @@ static void __attribute__((noreturn))
 exec_command(char **argv, char **env)
 {
 	static char *empty[] = { NULL };
-	int e;
+	sigset_t none;
+	int e, sig;
 
+	/* The command starts with default dispositions and nothing blocked,
+	 * whatever our parent left us. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* execvp searches the PATH of environ: make that the command's. */
 	environ = env != NULL ? env : empty;
 	execvp(argv[0], argv);
@@ -285,6 +294,9 @@ main(int argc, char **argv)
 			report_fatal("%s", err);
 		free(text);
 	}
+	if ((o.p9fd >= 0 && (fcntl(o.p9fd, F_GETFL) & O_ACCMODE) != O_RDWR) ||
+	    (o.p9cfd >= 0 && (fcntl(o.p9cfd, F_GETFL) & O_ACCMODE) != O_RDWR))
+		report_fatal("a 9P descriptor (-9/-C) must be open for reading and writing");
 	if (!o.seccomp_given)
 		o.seccomp = root ? SC_NONE : SC_DEFAULT;
 	if ((rc = sc_build(o.seccomp, root, &filter)) < 0)

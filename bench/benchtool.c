@@ -1,0 +1,208 @@
+/*
+ * benchtool: the small helper of `make bench` (bench/README.md).
+ *
+ * It is linked statically and copied to a tmpfs at the start of every
+ * measured session, so running it never touches the file system under
+ * test: no 9P or FUSE traffic of its own, nothing for drop_caches to evict.
+ *
+ *   benchtool time [-q] ROOT PROG [ARGS...]
+ *	fork; in the child chroot(ROOT) unless ROOT is "/", chdir("/"),
+ *	with -q stdout and stderr to /dev/null, execv(PROG); wait.
+ *	Prints the wall time in ms (3 decimals) on stdout; exits 1 if the
+ *	child did not exit 0 (the time is still printed).
+ *   benchtool drop		sync; echo 3 > /proc/sys/vm/drop_caches
+ *   benchtool sleep MS
+ *   benchtool maxrss		ru_maxrss (KiB) of this process.  Linux keeps
+ *	the high-water RSS of the image a process replaced by exec, so when
+ *	benchtool is the command nsexec execs, this is nsexec's peak (or
+ *	benchtool's own, ~100 KiB, if that is larger).
+ *   benchtool hwm COMM		for every process named COMM, "PID:HWM:ANON:FILE"
+ *	(VmHWM, and the current RssAnon and RssFile, KiB), separated by
+ *	blanks; "-" if there is none.
+ *   benchtool hwmreset COMM	reset their VmHWM (echo 5 > clear_refs).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmd_time(int argc, char **argv)
+{
+	int quiet = 0, st, fd;
+	double t0, t1;
+	pid_t pid;
+
+	if (argc > 1 && strcmp(argv[1], "-q") == 0) {
+		quiet = 1;
+		argc--, argv++;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: benchtool time [-q] ROOT PROG [ARGS...]\n");
+		return 2;
+	}
+	t0 = now_ms();
+	if ((pid = fork()) < 0) {
+		perror("benchtool: fork");
+		return 2;
+	}
+	if (pid == 0) {
+		/* /dev/null before chroot: the new root may have no devices. */
+		if (quiet && (fd = open("/dev/null", O_WRONLY)) >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+		if (strcmp(argv[1], "/") != 0 && chroot(argv[1]) != 0) {
+			fprintf(stderr, "benchtool: chroot %s: %s\n", argv[1], strerror(errno));
+			_exit(127);
+		}
+		if (strcmp(argv[1], "/") != 0 && chdir("/") != 0)
+			_exit(127);
+		execv(argv[2], argv + 2);
+		fprintf(stderr, "benchtool: exec %s: %s\n", argv[2], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	t1 = now_ms();
+	printf("%.3f\n", t1 - t0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
+static int
+write_file(const char *path, const char *s)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_WRONLY)) < 0)
+		return -1;
+	r = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/* Calls fn(pid) for every process whose comm is `name`; returns the count. */
+static int
+each_proc(const char *name, void (*fn)(const char *pid))
+{
+	char path[300], comm[64];
+	struct dirent *d;
+	DIR *dir;
+	int fd, n = 0;
+	ssize_t len;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		len = read(fd, comm, sizeof(comm) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		comm[len] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		if (strcmp(comm, name) != 0)
+			continue;
+		fn(d->d_name);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+static int hwm_first = 1;
+
+static void
+print_hwm(const char *pid)
+{
+	char path[300], line[256];
+	long hwm = -1, anon = -1, file = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			hwm = strtol(line + 6, NULL, 10);
+		else if (strncmp(line, "RssAnon:", 8) == 0)
+			anon = strtol(line + 8, NULL, 10);
+		else if (strncmp(line, "RssFile:", 8) == 0)
+			file = strtol(line + 8, NULL, 10);
+	fclose(f);
+	printf("%s%s:%ld:%ld:%ld", hwm_first ? "" : " ", pid, hwm, anon, file);
+	hwm_first = 0;
+}
+
+static void
+reset_hwm(const char *pid)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/proc/%s/clear_refs", pid);
+	if (write_file(path, "5") != 0)
+		fprintf(stderr, "benchtool: %s: %s\n", path, strerror(errno));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rusage ru;
+
+	if (argc < 2)
+		goto usage;
+	if (strcmp(argv[1], "time") == 0)
+		return cmd_time(argc - 1, argv + 1);
+	if (strcmp(argv[1], "drop") == 0) {
+		sync();
+		if (write_file("/proc/sys/vm/drop_caches", "3") != 0) {
+			perror("benchtool: drop_caches");
+			return 1;
+		}
+		return 0;
+	}
+	if (strcmp(argv[1], "sleep") == 0 && argc == 3) {
+		usleep((useconds_t)atoi(argv[2]) * 1000);
+		return 0;
+	}
+	if (strcmp(argv[1], "maxrss") == 0) {
+		getrusage(RUSAGE_SELF, &ru);
+		printf("%ld\n", ru.ru_maxrss);
+		return 0;
+	}
+	if (strcmp(argv[1], "hwm") == 0 && argc == 3) {
+		if (each_proc(argv[2], print_hwm) == 0)
+			printf("-");
+		printf("\n");
+		return 0;
+	}
+	if (strcmp(argv[1], "hwmreset") == 0 && argc == 3) {
+		each_proc(argv[2], reset_hwm);
+		return 0;
+	}
+usage:
+	fprintf(stderr, "usage: benchtool time|drop|sleep|maxrss|hwm|hwmreset ...\n");
+	return 2;
+}

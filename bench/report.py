@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""report.py RUNDIR [--doc FILE]: tables of a bench/run result directory.
+
+Reads RUNDIR/raw.txt (bench/uml-bench.sh) and RUNDIR/count*.trace (the
+cpu -dbg9p traces with workload markers), prints markdown tables with
+medians (min-max), the 9P message counts, peak RSS and the issue 6 targets
+(met / not met), and with --doc writes them to FILE (doc/benchmarks.md).
+"""
+import collections
+import os
+import re
+import statistics
+import sys
+
+PATHS = ["cpu", "sshfs", "local", "cpuD"]
+ROWS = [
+    ("S0", "S0 session: `cpu host true` / `ssh host true`"),
+    ("W1", "W1 read {w1} (dd bs=1M, cold)"),
+    ("W2", "W2 write {w2} (dd bs=1M conv=fsync)"),
+    ("W3.cold", "W3 find -printf, copy, cold"),
+    ("W3.warm", "W3 find -printf, copy, warm"),
+    ("W3u.cold", "W3u find -printf, /usr/lib/python3.11, cold"),
+    ("W3u.warm", "W3u find -printf, /usr/lib/python3.11, warm"),
+    ("W4.true.cold", "W4 /bin/true cold"),
+    ("W4.true.warm", "W4 /bin/true warm"),
+    ("W4.date.cold", "W4 /bin/date cold"),
+    ("W4.date.warm", "W4 /bin/date warm"),
+    ("W4.py.cold", "W4 python3 import cold"),
+    ("W4.py.warm", "W4 python3 import warm"),
+    ("W5.cold", "W5 ls -lR /usr/include/linux, cold"),
+    ("W5.warm", "W5 ls -lR /usr/include/linux, warm"),
+]
+# (item, what, workload, limit) for cpu / sshfs (S0: cpu / ssh).
+TARGETS = [
+    ("4", "W4 true warm", "W4.true.warm", 0.5),
+    ("4", "W4 date warm", "W4.date.warm", 0.5),
+    ("4", "W4 python warm", "W4.py.warm", 0.5),
+    ("4", "W4 true cold", "W4.true.cold", 1.0),
+    ("4", "W4 date cold", "W4.date.cold", 1.0),
+    ("4", "W4 python cold", "W4.py.cold", 1.0),
+    ("5", "W1 read", "W1", 0.5),
+    ("5", "W2 write+fsync", "W2", 0.33),
+    ("6", "W3 cold", "W3.cold", 1.0),
+    ("6", "W5", "W5.cold", 1.0),
+    ("6", "W3 warm", "W3.warm", 1.5),
+    ("7", "S0 (cpu / ssh)", "S0", 1.25),
+]
+
+
+def parse(rundir):
+    info = collections.defaultdict(list)
+    times = collections.defaultdict(lambda: collections.defaultdict(list))
+    hwm = collections.defaultdict(list)  # (path, when, comm) -> [(hwm, anon, file)]
+    mounts = collections.OrderedDict()
+    errors = []
+    with open(os.path.join(rundir, "raw.txt")) as f:
+        for line in f:
+            w = line.rstrip("\n").split(" ")
+            if w[0] == "INFO":
+                info[w[1]].append(" ".join(w[2:]))
+            elif w[0] == "S0" and len(w) == 4:
+                times["S0"][w[2]].append(float(w[3]))
+            elif len(w) >= 5 and w[2] == "R":
+                try:
+                    times[w[3]][w[0]].append(float(w[4]))
+                except ValueError:
+                    errors.append(line.strip())
+            elif len(w) >= 4 and w[2] == "E":
+                errors.append(line.strip())
+            elif len(w) >= 6 and w[2] == "H":
+                for e in w[5:]:
+                    v = e.split(":")
+                    if len(v) >= 2 and v[1].lstrip("-").isdigit():
+                        hwm[(w[0], w[3], w[4])].append(tuple(int(x) for x in v[1:]))
+            elif len(w) >= 4 and w[2] == "MNT":
+                m = w[3:]
+                mounts.setdefault((w[0], m[1]), " ".join(m))
+    return info, times, hwm, mounts, errors
+
+
+TRACE = re.compile(r"9p\[(\d+)\]: -> T(\w+)")
+RERR = re.compile(r"9p\[(\d+)\]: <- Rlerror")
+
+
+def count_trace(path):
+    """{workload: Counter((chan, type) -> n)}; '@@B name' / '@@E name' cut it."""
+    res = collections.OrderedDict()
+    if not os.path.exists(path):
+        return res
+    cur = None
+    whole = collections.Counter()
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("@@B "):
+                cur = line.split()[1]
+                res.setdefault(cur, collections.Counter())
+                continue
+            if line.startswith("@@E "):
+                cur = None
+                continue
+            m = TRACE.search(line)
+            if m:
+                key = (int(m.group(1)), m.group(2))
+            elif RERR.search(line):
+                key = (int(RERR.search(line).group(1)), "(Rlerror)")
+            else:
+                continue
+            whole[key] += 1
+            if cur is not None:
+                res[cur][key] += 1
+    res["(whole session)"] = whole
+    return res
+
+
+def nmsg(counter):
+    return sum(n for (ch, t), n in counter.items() if not t.startswith("("))
+
+
+def med(v):
+    return statistics.median(v) if v else None
+
+
+def fmt_ms(v):
+    if not v:
+        return "-"
+    m = med(v)
+    if len(v) == 1:
+        return "%s" % num(m)
+    return "%s (%s-%s)" % (num(m), num(min(v)), num(max(v)))
+
+
+def num(x):
+    if x is None:
+        return "-"
+    if x >= 100:
+        return "%.0f" % x
+    if x >= 10:
+        return "%.1f" % x
+    return "%.2f" % x
+
+
+def ratio(a, b):
+    if not a or not b:
+        return None
+    return med(a) / med(b)
+
+
+def report(rundir):
+    info, times, hwm, mounts, errors = parse(rundir)
+    counts = count_trace(os.path.join(rundir, "count.trace"))
+    s0c = count_trace(os.path.join(rundir, "count.s0.trace")).get("(whole session)")
+    if s0c:
+        counts["S0"] = s0c
+    sizes = info.get("sizes", [""])[0]
+    w1 = re.search(r"W1 (\d+ MiB)", sizes)
+    w2 = re.search(r"W2 (\d+ MiB)", sizes)
+    w1mb = int(w1.group(1).split()[0]) if w1 else 0
+    w2mb = int(w2.group(1).split()[0]) if w2 else 0
+    out = []
+    p = out.append
+
+    def first(k, d="?"):
+        return info[k][0] if info.get(k) else d
+
+    p("# cpu benchmarks (issue 6)")
+    p("")
+    p("Latest result of `make bench` (`bench/run`; bench/README.md describes")
+    p("the method).  Generated by bench/report.py: do not edit by hand.")
+    p("")
+    p("- Date: %s; command: `%s`; took %s" % (first("date"), first("command"), first("elapsed")))
+    p("- Machine: %s" % first("machine"))
+    p("- Guest kernel (9p client): %s; tree: %s" % (first("kernel"), first("commit")))
+    p("- %s; sshfs: %s; cipher %s" % (first("ssh"), first("sshfs").strip(), first("cipher")))
+    p("- Sizes: %s; %s" % (sizes, first("rounds")))
+    p("- Descriptor limit in the guest: %s (see notes)" % first("nofile"))
+    cm = [v for (path, mp), v in mounts.items() if path == "cpu"]
+    if cm:
+        p("- cpu mounts (default namespace, `-cache split`):")
+        for v in cm:
+            f = v.split()
+            opts = f[3].split(",")
+            keep = [o for o in opts if o.split("=")[0] in ("msize", "loose", "sync", "dirsync", "cache", "access", "trans", "mmap", "fscache")]
+            p("  - %s: %s" % (f[1], ",".join(keep) or "none") + ("" if "loose" in opts else " (cache=none)"))
+    sm = [v for (path, mp), v in mounts.items() if path == "sshfs"]
+    if sm:
+        p("- sshfs: `sshfs -F $SSH_CONFIG -o no_contain_symlinks cputest:/ MNT` (defaults otherwise: dir_cache=yes)")
+    p("")
+    p("Times in ms, median (min-max) over the rounds; cold = after `echo 3 >")
+    p("/proc/sys/vm/drop_caches` in the guest.  cpuD is `cpu -D`: the same")
+    p("session with cpu-subsystem on a pipe instead of ssh (no ssh, no sshd).")
+    p("In the S0 row the sshfs column is `ssh cputest true`.  msgs: 9P")
+    p("requests in that run (cpu -dbg9p, one counting session); ms/msg divides")
+    p("the median time by them.")
+    p("")
+    p("| workload | cpu | sshfs | local | cpuD | cpu/sshfs | msgs | cpu ms/msg | cpuD ms/msg |")
+    p("|---|---|---|---|---|---|---|---|---|")
+    for key, label in ROWS:
+        t = times.get(key, {})
+        cols = []
+        for path in PATHS:
+            src = "ssh" if key == "S0" and path == "sshfs" else path
+            cols.append(fmt_ms(t.get(src)))
+        other = t.get("ssh") if key == "S0" else t.get("sshfs")
+        r = ratio(t.get("cpu"), other)
+        c = counts.get(key + (".cold" if key in ("W1",) and key + ".cold" in counts else ""))
+        n = nmsg(c) if c else None
+        pm = "%.2f" % (med(t["cpu"]) / n) if n and t.get("cpu") else "-"
+        pd = "%.2f" % (med(t["cpuD"]) / n) if n and t.get("cpuD") else "-"
+        p("| %s | %s | %s | %s | %s |" % (label.format(w1=w1.group(1) if w1 else "", w2=w2.group(1) if w2 else ""),
+                                          " | ".join(cols), "%.2f" % r if r else "-",
+                                          n if n is not None else "-", pm + " | " + pd))
+    if w1mb and times.get("W1"):
+        p("")
+        p("Throughput (median): W1 read " + ", ".join(
+            "%s %.1f MB/s" % (path, w1mb * 1.048576 / (med(times["W1"][path]) / 1000))
+            for path in PATHS if times["W1"].get(path)) + "; W2 write " + ", ".join(
+            "%s %.1f MB/s" % (path, w2mb * 1.048576 / (med(times["W2"][path]) / 1000))
+            for path in PATHS if times.get("W2", {}).get(path)) + ".")
+
+    # Targets.
+    p("")
+    p("## Targets of issue 6 (ratios of medians, one run)")
+    p("")
+    p("| item | target | cpu | reference | ratio | limit | |")
+    p("|---|---|---|---|---|---|---|")
+    met_n = tot = 0
+    for item, what, key, lim in TARGETS:
+        t = times.get(key, {})
+        other = t.get("ssh") if key == "S0" else t.get("sshfs")
+        r = ratio(t.get("cpu"), other)
+        ok = r is not None and r <= lim
+        tot += 1
+        met_n += ok
+        p("| %s | %s | %s | %s | %s | <= %s | %s |" % (
+            item, what, num(med(t.get("cpu"))), num(med(other)),
+            "%.2f" % r if r is not None else "-", lim, "**met**" if ok else "not met"))
+
+    def peak(path, comm, whens):
+        v = [h[0] for w in whens for h in hwm.get((path, w, comm), [])]
+        return max(v) if v else None
+
+    cw1 = peak("cpu", "cpu", ["W1"])
+    cw3 = peak("cpu", "cpu", ["W3"])
+    sub = peak("cpu", "cpu-subsystem", ["setup", "W1", "W2", "W3"])
+    ns = [int(x) for x in info.get("nsexec_maxrss_kib", []) if x.isdigit()]
+    nsx = max(ns) if ns else None
+    for what, v, lim in [("client peak RSS during W1", cw1, 16384),
+                         ("client peak RSS during W3", cw3, 16384),
+                         ("cpu-subsystem + nsexec peak RSS", (sub + nsx) if sub and nsx else None, 4096)]:
+        ok = v is not None and v <= lim
+        tot += 1
+        met_n += ok
+        p("| 8 | %s | %s KiB | - | - | <= %d KiB | %s |" % (what, v if v is not None else "-", lim,
+                                                            "**met**" if ok else "not met"))
+    p("")
+    p("%d of %d targets met." % (met_n, tot))
+
+    # Memory.
+    p("")
+    p("## Peak RSS (VmHWM, KiB; max over rounds)")
+    p("")
+    p("Each phase resets VmHWM first (`echo 5 > /proc/PID/clear_refs`), so W1 and")
+    p("W3 are the peaks during those workloads; setup is the session start.  anon /")
+    p("file: RssAnon / RssFile at the end of the phase.  nsexec execs the command,")
+    p("so its peak is read as the command's ru_maxrss when the command is")
+    p("benchtool (Linux keeps the high-water mark of the image exec replaced).")
+    p("")
+    p("| path | process | setup | W3 | W1 | W2 | anon / file after W1 |")
+    p("|---|---|---|---|---|---|---|")
+    for path, comms in [("cpu", ["cpu", "cpu-subsystem"]), ("cpuD", ["cpu", "cpu-subsystem"]),
+                        ("sshfs", ["sshfs", "sftp-server"])]:
+        for comm in comms:
+            cells = []
+            for w in ["setup", "W3", "W1", "W2"]:
+                v = peak(path, comm, [w])
+                cells.append(str(v) if v is not None else "-")
+            af = hwm.get((path, "W1", comm))
+            afs = "%d / %d" % (max(h[1] for h in af), max(h[2] for h in af)) if af and len(af[0]) >= 3 else "-"
+            if any(c != "-" for c in cells):
+                p("| %s | %s | %s | %s |" % (path, comm, " | ".join(cells), afs))
+    p("| cpu | nsexec (ru_maxrss) | %s | | | | |" % (nsx if nsx else "-"))
+    p("")
+    sz = info.get("size", [])
+    if sz:
+        p("Installed size (bytes; as built / stripped): " + "; ".join(
+            "%s %s / %s" % tuple(s.split()) for s in sz) + ".")
+
+    # Messages.
+    if counts:
+        p("")
+        p("## 9P messages per workload (cpu, default namespace)")
+        p("")
+        p("Requests per channel: ch0 is the cache=none mount (/tmp/cpu, /home and")
+        p("the W3 copy), ch1 the cache=loose one (/usr, /lib, /bin, /etc binds).")
+        p("Rlerror: error replies.  Counted in one session with `cpu -dbg9p`.")
+        p("")
+        p("| workload | total | ch0 | ch1 | Rlerror | by type |")
+        p("|---|---|---|---|---|---|")
+        for key, c in counts.items():
+            by = collections.Counter()
+            for (ch, t), n in c.items():
+                if not t.startswith("("):
+                    by[t] += n
+            tops = ", ".join("%s %d" % (t, n) for t, n in by.most_common(7))
+            p("| %s | %d | %d | %d | %d | %s |" % (
+                key, nmsg(c), sum(n for (ch, t), n in c.items() if ch == 0 and not t.startswith("(")),
+                sum(n for (ch, t), n in c.items() if ch == 1 and not t.startswith("(")),
+                sum(n for (ch, t), n in c.items() if t == "(Rlerror)"), tops))
+    if errors:
+        p("")
+        p("## Failed runs")
+        p("")
+        for e in errors:
+            p("- `%s`" % e)
+    p("")
+    p("## Notes")
+    p("")
+    p("- Everything runs in one user-mode-linux guest pinned to one host CPU:")
+    p("  client, ssh, sshd, cpu-subsystem and the workload share it, and every")
+    p("  syscall and context switch costs 20-100 us.  Ratios and message counts")
+    p("  carry over to real machines, milliseconds do not")
+    p("  (../shared/reference/perf-baseline.md).")
+    p("- Every path runs in a fresh session per round (cpu: one `cpu cputest")
+    p("  bash workloads.sh`; sshfs: a fresh mount); the order of the paths")
+    p("  rotates between rounds.  S0 alternates cpu, ssh and cpu -D.")
+    p("- Tree workloads (W1, W3, W5) drop the caches and then run the tool once")
+    p("  untimed (`find --version`), so they time the tree, not loading the tool;")
+    p("  W4 times the exec itself.  W4 runs the command directly through cpu and")
+    p("  locally, and in chroot(MNT) for sshfs; the timer (bench/benchtool.c) is")
+    p("  static and runs from a tmpfs.")
+    p("- W3 is a copy of /usr/lib/python3.11 in the scratch dir: through cpu it is")
+    p("  reached as /tmp/cpu/<scratch> (the coherent cache=none mount).  W3u reads")
+    p("  /usr/lib/python3.11 itself (through cpu: the cached system tree).")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    args = sys.argv[1:]
+    doc = None
+    if "--doc" in args:
+        i = args.index("--doc")
+        doc = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 1:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    text = report(args[0])
+    sys.stdout.write(text)
+    with open(os.path.join(args[0], "report.md"), "w") as f:
+        f.write(text)
+    if doc:
+        with open(doc, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+#!/bin/bash
+# uml-bench.sh: the measuring half of `make bench`, run as root on a kernel
+# with 9p (t/lib/uml-run boots user-mode-linux for it).  bench/run prepares
+# the data and the environment and reads the results with bench/report.py.
+#
+# Environment (set by bench/run):
+#   BENCH_OUT    results dir (on a file system both sides see)
+#   BENCH_DATA   scratch data: py311/ (W3), big (W1)
+#   BENCH_TOOL   static benchtool
+#   ROUNDS (3), S0REPS (5 per round), PATHS ("cpu sshfs local cpuD"),
+#   COUNT (1: one extra cpu session with -dbg9p to count 9P messages),
+#   WARM, W2MB: see bench/workloads.sh.
+# Output: $BENCH_OUT/raw.txt, one line per measurement:
+#   <path> <round> R <workload> <ms>
+#   <path> <round> H <when> <comm> <pid:KiB>...
+#   <path> <round> MNT <a /proc/mounts line>
+#   S0 <round> <path> <ms>
+#   INFO <key> <value...>
+# and $BENCH_OUT/count.trace (the -dbg9p trace with workload markers).
+set -u
+: "${top_srcdir:?}" "${BENCH_OUT:?}" "${BENCH_DATA:?}" "${BENCH_TOOL:?}"
+. "$top_srcdir/t/lib/common.sh"
+. "$top_srcdir/t/lib/sshd.sh"
+
+ROUNDS=${ROUNDS:-3}
+S0REPS=${S0REPS:-5}
+PATHS=${PATHS:-cpu sshfs local cpuD}
+COUNT=${COUNT:-1}
+WL=$top_srcdir/bench/workloads.sh
+RAW=$BENCH_OUT/raw.txt
+export WARM="${WARM:-2}" W2MB="${W2MB:-16}"
+
+log() { echo "bench: $(date +%T) $*" >&2; }
+info() { echo "INFO $*" >> "$RAW"; }
+
+# The cpu client keeps a descriptor per 9P fid and the kernel keeps a fid per
+# cached dentry (cache=loose): at the usual soft limit of 1024 descriptors
+# W3u fails with EMFILE (reported on issue 6).  NOFILE=keep measures that.
+NOFILE=${NOFILE:-65536}
+[ "$NOFILE" = keep ] || ulimit -n "$NOFILE" || exit 1
+info nofile "$(ulimit -n)"
+
+sshd_setup || exit 1
+# sshfs needs sftp: the test sshd only names the cpu subsystem.
+echo "Subsystem sftp /usr/lib/openssh/sftp-server" >> "$S/sshd_config"
+sshd_start || exit 1
+
+SUBSYS_D="$SUBSYS -e -N $NSEXEC"
+MNT=/run/bench/sshfs
+mkdir -p "$MNT"
+
+info kernel "$(uname -r) ($CPU_TEST_KERNEL)"
+info ssh "$(ssh -V 2>&1)"
+info sshfs "$(sshfs --version 2>&1 | head -n 2 | tr '\n' ' ')"
+info cipher "$(ssh -F "$SSH_CONFIG" -G cputest 2>/dev/null | awk '$1 == "ciphers" {print $2}' | cut -d, -f1)"
+
+cpu_session() {	# cpu_session PATH ARGS...: a cpu session running ARGS
+	p=$1; shift
+	case $p in
+	cpu) "$CPU" -F "$SSH_CONFIG" cputest "$@" ;;
+	cpuD) "$CPU" -D "$SUBSYS_D" host "$@" ;;
+	esac
+}
+
+session() {	# session PATH ROUND: all workloads through PATH, fresh session
+	p=$1 r=$2 f=$BENCH_OUT/s.$p.$r
+	case $p in
+	cpu|cpuD)
+		cpu_session "$p" /bin/bash "/tmp/cpu$WL" time / "/tmp/cpu$BENCH_DATA" \
+		    "/tmp/cpu$BENCH_TOOL" cpu cpu-subsystem </dev/null >"$f.out" 2>"$f.err" ;;
+	sshfs)
+		sshfs -F "$SSH_CONFIG" -o no_contain_symlinks cputest:/ "$MNT" 2>"$f.err" || {
+			log "sshfs mount failed"; cat "$f.err" >&2; return 1; }
+		bash "$WL" time "$MNT" "$MNT$BENCH_DATA" "$BENCH_TOOL" sshfs sftp-server \
+		    </dev/null >"$f.out" 2>>"$f.err"
+		fusermount3 -u "$MNT" 2>/dev/null || fusermount -u "$MNT" 2>/dev/null || umount -l "$MNT" ;;
+	local)
+		bash "$WL" time / "$BENCH_DATA" "$BENCH_TOOL" </dev/null >"$f.out" 2>"$f.err" ;;
+	esac
+	rc=$?
+	[ $rc -eq 0 ] || log "$p round $r: exit $rc: $(tail -n 3 "$f.err" | tr '\n' ' ')"
+	sed "s|^|$p $r |" "$f.out" >> "$RAW"
+	grep -q '^R ' "$f.out" || log "$p round $r: no results"
+}
+
+s0() {		# s0 PATH: one session setup + teardown running true
+	case $1 in
+	ssh) ssh -F "$SSH_CONFIG" cputest true ;;
+	cpu|cpuD) cpu_session "$1" /bin/true ;;
+	esac
+}
+
+t_now() { echo "${EPOCHREALTIME/./}"; }
+
+log "rounds $ROUNDS, paths: $PATHS"
+# One warm-up of each path (first ssh connection, first exec of everything).
+s0 ssh; s0 cpu; s0 cpuD
+read -r -a paths <<< "$PATHS"
+s0paths=(ssh cpu cpuD)
+n=${#paths[@]}
+for r in $(seq "$ROUNDS"); do
+	for k in $(seq 0 $((n - 1))); do
+		p=${paths[$(( (k + r - 1) % n ))]}
+		log "round $r: $p"
+		t0=$(t_now)
+		session "$p" "$r"
+		log "round $r: $p took $(( ($(t_now) - t0) / 1000000 )) s"
+	done
+	log "round $r: S0"
+	for i in $(seq "$S0REPS"); do
+		for k in 0 1 2; do
+			p=${s0paths[$(( (k + i + r) % 3 ))]}
+			t0=$(t_now)
+			s0 "$p" </dev/null >/dev/null 2>>"$BENCH_OUT/s0.err" || log "S0 $p failed"
+			t1=$(t_now)
+			echo "S0 $r $p $(( (t1 - t0) / 1000 )).$(printf '%03d' $(( (t1 - t0) % 1000 )))" >> "$RAW"
+		done
+	done
+done
+
+# nsexec's peak RSS: benchtool is the command nsexec execs; ru_maxrss keeps
+# the peak of the image exec replaced.
+for i in 1 2 3; do
+	info nsexec_maxrss_kib "$(cpu_session cpu "/tmp/cpu$BENCH_TOOL" maxrss </dev/null 2>/dev/null)"
+done
+
+if [ "$COUNT" = 1 ]; then
+	log "count: 9P messages per workload (cpu -dbg9p)"
+	"$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/true </dev/null >/dev/null 2>"$BENCH_OUT/count.s0.trace"
+	"$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/bash "/tmp/cpu$WL" count / \
+	    "/tmp/cpu$BENCH_DATA" "/tmp/cpu$BENCH_TOOL" </dev/null \
+	    >"$BENCH_OUT/count.out" 2>"$BENCH_OUT/count.trace"
+fi
+log done
+exit 0

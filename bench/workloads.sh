@@ -1,0 +1,106 @@
+#!/bin/bash
+# workloads.sh MODE ROOT DATA BENCHTOOL [COMM...]: the workloads of one
+# measured session (bench/README.md).  Run by bench/uml-bench.sh: through
+# cpu it is the remote command (bash, ROOT=/, DATA=/tmp/cpu/<scratch>); for
+# sshfs it runs locally with ROOT=DATA's mount; locally with ROOT=/.
+#
+#   MODE   time: print "R WORKLOAD MS" per run and "H WHEN COMM pid:KiB..."
+#          for the peak RSS (VmHWM) of the processes named COMM...
+#          count: the same runs, with "@@B WORKLOAD" / "@@E WORKLOAD" on
+#          stderr around each, so that a -dbg9p trace can be cut per
+#          workload (bench/report.py).
+#   ROOT   where the client's / is: W4 runs chroot(ROOT) (none for "/");
+#          W3u (/usr/lib/python3.11) and W5 (/usr/include/linux) are read
+#          under ROOT.
+#   DATA   the scratch data dir as seen here: py311/ (W3 copy), big (W1);
+#          W2 writes DATA/w2.$$.
+# Environment: WARM (W4 warm runs per session, default 2), W2MB (default 16),
+# W4PY (python code for W4, default "import json, email, http.client").
+set -u
+mode=$1 root=$2 data=$3 btsrc=$4
+shift 4
+comms="$*"
+WARM=${WARM:-2}
+W2MB=${W2MB:-16}
+W4PY=${W4PY:-import json, email, http.client}
+export LC_ALL=C PYTHONDONTWRITEBYTECODE=1
+
+# benchtool on a tmpfs of this session: never the file system under test.
+bd=$(mktemp -d /tmp/bench.XXXXXX) || exit 1
+cp "$btsrc" "$bd/bt" || exit 1
+bt=$bd/bt
+trap 'rm -rf "$bd"' EXIT
+r=$root; [ "$r" = / ] && r=
+
+hwm() {		# hwm WHEN: peak RSS of the watched processes
+	for c in $comms; do echo "H $1 $c $("$bt" hwm "$c")"; done
+}
+hwmreset() {
+	for c in $comms; do "$bt" hwmreset "$c"; done
+}
+# run NAME ROOT PROG ARGS...: one timed run.
+run() {
+	name=$1; shift
+	if [ "$mode" = count ]; then
+		"$bt" sleep 300; echo "@@B $name" >&2; "$bt" sleep 300
+	fi
+	ms=$("$bt" time -q "$@") || echo "E $name failed: $*"
+	if [ "$mode" = count ]; then
+		"$bt" sleep 300; echo "@@E $name" >&2
+	fi
+	echo "R $name $ms"
+}
+drop() { "$bt" drop; }
+# Cold tree workloads: drop caches, then load the tool itself again (untimed)
+# so that the run measures the tree, not the tool's exec (W4 measures that).
+prime() { "$bt" time -q / "$@" >/dev/null; }
+
+hwm setup
+
+# W4: exec from the client's files.
+for p in true date py; do
+	case $p in
+	true) cmd=(/bin/true) ;;
+	date) cmd=(/bin/date) ;;
+	py) cmd=(/usr/bin/python3 -c "$W4PY") ;;
+	esac
+	drop
+	run "W4.$p.cold" "$root" "${cmd[@]}"
+	for i in $(seq "$WARM"); do run "W4.$p.warm" "$root" "${cmd[@]}"; done
+done
+
+# W3: find -printf over the copy of /usr/lib/python3.11 (the user's files).
+hwmreset
+drop; prime /usr/bin/find --version
+run W3.cold / /usr/bin/find "$data/py311" -printf '%y %s %m %T@\n'
+run W3.warm / /usr/bin/find "$data/py311" -printf '%y %s %m %T@\n'
+hwm W3
+
+# W3u: the same over /usr/lib/python3.11 itself (a system tree).
+drop; prime /usr/bin/find --version
+run W3u.cold / /usr/bin/find "$r/usr/lib/python3.11" -printf '%y %s %m %T@\n'
+run W3u.warm / /usr/bin/find "$r/usr/lib/python3.11" -printf '%y %s %m %T@\n'
+
+# W5: ls -lR of /usr/include/linux.
+drop; prime /bin/ls --version
+run W5.cold / /bin/ls -lR "$r/usr/include/linux"
+run W5.warm / /bin/ls -lR "$r/usr/include/linux"
+
+# W1: sequential read of a large file, cold.
+hwmreset
+drop; prime /bin/dd --version
+run W1 / /bin/dd if="$data/big" of=/dev/null bs=1M
+hwm W1
+
+# W2: sequential write with fsync.
+hwmreset
+prime /bin/dd --version
+run W2 / /bin/dd if=/dev/zero of="$data/w2.$$" bs=1M count="$W2MB" conv=fsync
+hwm W2
+rm -f "$data/w2.$$"
+
+# What the session saw (msize, cache mode).
+if [ "$mode" = time ]; then
+	grep -E ' (9p|fuse[.a-z]*) ' /proc/mounts | sed 's/^/MNT /'
+fi
+exit 0
