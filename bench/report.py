@@ -83,17 +83,20 @@ RERR = re.compile(r"9p\[(\d+)\]: <- Rlerror")
 
 
 def count_trace(path):
-    """{workload: Counter((chan, type) -> n)}; '@@B name' / '@@E name' cut it."""
+    """{workload: Counter((chan, type) -> n per run)}; '@@B name' / '@@E name'
+    cut it."""
     res = collections.OrderedDict()
     if not os.path.exists(path):
         return res
     cur = None
+    runs = collections.Counter()
     whole = collections.Counter()
     with open(path, errors="replace") as f:
         for line in f:
             if line.startswith("@@B "):
                 cur = line.split()[1]
                 res.setdefault(cur, collections.Counter())
+                runs[cur] += 1
                 continue
             if line.startswith("@@E "):
                 cur = None
@@ -108,6 +111,10 @@ def count_trace(path):
             whole[key] += 1
             if cur is not None:
                 res[cur][key] += 1
+    # Several runs of one workload (W4 warm): messages per run, rounded.
+    for k, n in runs.items():
+        if n > 1:
+            res[k] = collections.Counter({kk: (v + n // 2) // n for kk, v in res[k].items()})
     res["(whole session)"] = whole
     return res
 
@@ -172,7 +179,8 @@ def report(rundir):
     p("- Guest kernel (9p client): %s; tree: %s" % (first("kernel"), first("commit")))
     p("- %s; sshfs: %s; cipher %s" % (first("ssh"), first("sshfs").strip(), first("cipher")))
     p("- Sizes: %s; %s" % (sizes, first("rounds")))
-    p("- Descriptor limit in the guest: %s (see notes)" % first("nofile"))
+    p("- Descriptor limit in the guest: %s (see notes); host load average at start / end: %s / %s" % (
+        first("nofile"), first("load_start"), first("load_end")))
     cm = [v for (path, mp), v in mounts.items() if path == "cpu"]
     if cm:
         p("- cpu mounts (default namespace, `-cache split`):")

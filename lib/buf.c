@@ -8,6 +8,8 @@
 
 #include "buf.h"
 
+const uint8_t buf_empty_[1];
+
 void
 buf_init(struct buf *b, size_t max)
 {
@@ -64,7 +66,7 @@ buf_reserve(struct buf *b, size_t n, uint8_t **p)
 			b->cap = ncap;
 		}
 	}
-	*p = b->d + b->off + b->len;
+	*p = b->d ? b->d + b->off + b->len : NULL;
 	return 0;
 }
 
@@ -98,7 +100,7 @@ buf_truncate(struct buf *b, size_t n)
 uint8_t *
 buf_mutable(struct buf *b, size_t off, size_t n)
 {
-	if (off > b->len || n > b->len - off)
+	if (b->d == NULL || off > b->len || n > b->len - off)
 		return NULL;
 	return b->d + b->off + off;
 }

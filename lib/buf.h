@@ -37,7 +37,10 @@ void	 buf_init(struct buf *, size_t max);
 void	 buf_free(struct buf *);
 void	 buf_reset(struct buf *);
 static inline size_t buf_len(const struct buf *b) { return b->len; }
-static inline const uint8_t *buf_ptr(const struct buf *b) { return b->d + b->off; }
+/* Never NULL: a buffer that never allocated points at an empty array
+ * (computing NULL + 0 is undefined behaviour). */
+extern const uint8_t buf_empty_[1];
+static inline const uint8_t *buf_ptr(const struct buf *b) { return b->d ? b->d + b->off : buf_empty_; }
 static inline size_t buf_room(const struct buf *b) { return b->max - b->len; }
 
 /* Would n more bytes fit under the ceiling? 0 or -EMSGSIZE. */

@@ -143,7 +143,10 @@ chan_on_data(struct chan *c, const uint8_t *p, size_t n)
 		return 0;		/* in flight before the peer heard: drop */
 	if (c->peer_eof)
 		return -EBADMSG;	/* data after EOF */
-	/* The window bounds the queue: a peer that overruns it is broken. */
+	/* Bytes queued plus bytes delivered but not yet acknowledged are
+	 * what the peer may have outstanding: more overruns its window. */
+	if ((uint64_t)buf_len(&c->wq) + c->owed + n > c->window)
+		return -EPROTO;
 	if (buf_put(&c->wq, p, n) != 0)
 		return -EPROTO;
 	return 0;

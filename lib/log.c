@@ -101,7 +101,8 @@ log_escape(char *dst, size_t dstsz, const void *src, size_t srclen)
 	for (i = 0; i < srclen; i++) {
 		unsigned char c = s[i];
 
-		if (o + 8 >= dstsz) {
+		/* Cut only when this byte (up to 4 out) and "..." do not fit. */
+		if (o + 4 + 3 >= dstsz && !(i + 1 == srclen && o + 4 < dstsz)) {
 			if (dstsz >= 4) {
 				if (o > dstsz - 4)
 					o = dstsz - 4;

@@ -69,8 +69,12 @@ walk_dotdot(struct p9conn *c, struct p9obj *cur, const struct stat *cst,
 	if (is_root(c, cst)) {
 		if ((fd = fcntl(cur->fd, F_DUPFD_CLOEXEC, 3)) < 0)
 			return -errno;
+		if (fstat(fd, nst) != 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
 		*nfd = fd;
-		*nst = *cst;
 		return 0;
 	}
 	if ((fd = openat(cur->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -224,7 +228,8 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	nf->parent = par;
 	nf->name = name;
 	nf->st = st;
-	c->was_walk = 1;
+	/* The stat is fresh only if this walk took it (a clone copies). */
+	c->was_walk = n > 0;
 	c->fresh_fid = newnum;
 	return 0;
 fail:

@@ -40,7 +40,7 @@ enum mux_chan {
 	CH_STDOUT	= 1,	/* s->c */
 	CH_STDERR	= 2,	/* s->c */
 	CH_9P		= 3,	/* both; 9P channel i is CH_9P + i */
-	CH_MAX		= 11	/* so at most 8 9P channels */
+	CH_MAX		= 10	/* so at most 8 9P channels */
 };
 #define MUX_MAX_9P	(CH_MAX - CH_9P + 1)
 

@@ -72,7 +72,7 @@ on_data(struct chan *c, const uint8_t *p, size_t n)
 
 	r = chan_on_data(c, p, n);
 	if (c->peer_eof)
-		CHECK(r == -EPROTO);	/* DATA after EOF is a protocol error */
+		CHECK(r == -EBADMSG);	/* DATA after EOF (chan.h) */
 	else if (before + n > c->window)
 		CHECK(r == -EPROTO);	/* overrun of our window */
 	else

@@ -41,6 +41,9 @@ dmesg_9p > "$T/dmesg.before"
 mkdir -p "$T/a/b"
 printf '%s\n' "$CANARY" > "$T/canary"
 
+t_start=$(date +%s)
+phase() { echo "# $(( $(date +%s) - t_start )) s: $*"; }
+
 # With cache=loose, writes reach the server at writeback.
 settle() { [ "$mode" != loose ] || sync; }
 
@@ -103,6 +106,7 @@ more" "$(cat "$E/f")"
 line" "$1/é€" && test -e "$2/a b" -a -e "$2/new
 line" -a -e "$2/é€" && ls "$1" | grep -q "é€"' - "$M" "$E"
 
+	phase "[$mode] basic operations done"
 	# 10,000 entries, odd ones unlinked while the listing runs
 	mkdir "$E/big"
 	python3 - "$E/big" <<'EOF'
@@ -136,6 +140,7 @@ nothing unchanged missing ($out)" test "$1" = 0 -a "$2" = 0 -a \
 	rm -rf "$M/big"
 	check "[$mode] rm -rf of the big directory" test ! -e "$E/big"
 
+	phase "[$mode] readdir done"
 	# mmap: reading everywhere; shared writable maps need a page cache
 	out=$(python3 - "$M/mm" "$mode" <<'EOF'
 import mmap, os, sys
@@ -210,13 +215,16 @@ EOF
 	    "$(du -k "$E/sparse" | cut -f1)" -lt 1024
 	check "[$mode] a hole reads as zeros" test "$(dd if="$M/sparse" bs=4096 \
 	    skip=1000 count=1 2>/dev/null | tr -d '\0' | wc -c)" = 0
+	rm -f "$M/sparse"
 
-	dd if="$T/src" of="$M/bigfile" bs=1M 2>/dev/null
+	phase "[$mode] mmap, fifo, locks, sparse done"
+	dd if="$SRC" of="$M/bigfile" bs=1M 2>/dev/null
 	sync
 	[ "$mode" = loose ] && echo 3 > /proc/sys/vm/drop_caches
-	check "[$mode] cmp of a $BIG_MB MiB file written and read back" \
-	    cmp "$T/src" "$M/bigfile"
+	check "[$mode] cmp of a $BIG_MB MiB file written and read back" sh -c \
+	    'dd if="$1" bs=1M 2>/dev/null | cmp - "$2"' - "$M/bigfile" "$SRC"
 	rm -f "$M/bigfile"
+	phase "[$mode] $BIG_MB MiB cmp done"
 
 	# Confinement through the real client.  The export is two levels
 	# deeper than the mount point, so a path that would reach $T/canary on
@@ -237,7 +245,15 @@ on the server (no canary through the mount)" sh -c '
 	check "[$mode] unmount" sh -c "! grep -q ' $M ' /proc/mounts"
 }
 
-dd if=/dev/urandom of="$T/src" bs=1M count="$BIG_MB" 2>/dev/null
+# The random source lives in memory when it can (hostfs reads are slow).
+SRC=$T/src
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	SRC=$(mktemp /dev/shm/k9p-src.XXXXXX)
+	rm_src() { rm -f "$SRC"; }
+	t_at_exit rm_src
+fi
+dd if=/dev/urandom of="$SRC" bs=1M count="$BIG_MB" 2>/dev/null
+phase "$BIG_MB MiB of random data made"
 fs_workout none
 fs_workout loose
 

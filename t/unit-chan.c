@@ -116,6 +116,7 @@ static void
 test_window(void)
 {
 	struct chan c;
+	struct buf w;
 	uint8_t tmp[100];
 	int p[2];
 
@@ -128,7 +129,31 @@ test_window(void)
 	ok(chan_want_write(&c), "queued data: want write");
 	ok(chan_pump_write(&c) == 0 && buf_len(&c.wq) == 0, "pump_write drains the queue to the pipe");
 	ok(read(p[0], tmp, sizeof(tmp)) == 100 && memcmp(tmp, pat, 100) == 0, "... bytes intact");
-	is(chan_on_data(&c, pat, 50), 0, "room again after draining");
+	buf_init(&w, 64);
+	chan_flush_owed(&c, &w);	/* the ADJUST that gives the peer credit again */
+	buf_free(&w);
+	is(chan_on_data(&c, pat, 50), 0, "room again after draining and acknowledging");
+	chan_free(&c);
+	while (read(p[0], tmp, sizeof(tmp)) > 0)
+		;
+
+	/*
+	 * KNOWN WEAKNESS (lib/chan.c chan_on_data): proto.h limits a sender to
+	 * `window` bytes not yet acknowledged by ADJUST, but chan_on_data only
+	 * bounds the queue.  Once we have written bytes out (owed, ADJUST not
+	 * yet sent) a peer may keep sending past its credit undetected.
+	 * Memory stays bounded by the window, but the violation is never
+	 * reported and `owed` (uint32_t) grows without limit.  For a
+	 * conforming peer wq + owed <= window always holds (its unacknowledged
+	 * count can only be larger than ours), so the strict check
+	 * `buf_len(&wq) + owed + n > window` cannot misfire.
+	 */
+	chan_init(&c, 1, -1, p[1], 0, 100);
+	chan_on_data(&c, pat, 100);
+	chan_pump_write(&c);	/* written, 100 owed, no ADJUST sent yet */
+	todo("chan_on_data checks the queue, not the peer's credit",
+	    chan_on_data(&c, pat, 100) == -EPROTO,
+	    "DATA beyond the peer's credit (100 unacknowledged, window 100): -EPROTO");
 	chan_free(&c);
 	close(p[0]);
 	close(p[1]);
@@ -354,7 +379,7 @@ test_pump(void)
 	const uint8_t *d;
 	uint8_t *got = malloc(TOTAL), type, id;
 	uint32_t v;
-	size_t k, max_wq = 0, max_unacked = 0, max_wire = 0;
+	size_t k, max_wq = 0, max_unacked = 0, max_held = 0, max_wire = 0;
 	ssize_t n;
 	long iter;
 	int i, bad = 0;
@@ -396,6 +421,8 @@ test_pump(void)
 			bad |= chan_pump_write(&s->rx) != 0;
 			if (buf_len(&s->rx.wq) > 0)
 				s->stalled++;	/* the sink pipe was full */
+			k = buf_len(&s->rx.wq) + s->rx.owed;
+			max_held = k > max_held ? k : max_held;
 			chan_flush_owed(&s->rx, &ba);
 		}
 		/* The wire back: acknowledgements. */
@@ -422,6 +449,8 @@ test_pump(void)
 	is(sd[0].acked, TOTAL, "... and every byte was acknowledged exactly once");
 	ok(max_wq <= WIN, "receive queues never exceeded the window (max %zu)", max_wq);
 	ok(max_unacked <= WIN, "unacknowledged bytes never exceeded the window (max %zu)", max_unacked);
+	/* What makes the strict credit check in the TODO above safe. */
+	ok(max_held <= WIN, "queued + owed at the receiver never exceeded the window (max %zu)", max_held);
 	ok(sd[1].tx.bytes_out <= WIN + sd[1].acked && sd[1].fed < TOTAL,
 	    "the stalled channel stopped at its window (sent %llu)", (unsigned long long)sd[1].tx.bytes_out);
 	ok(max_wire <= (1 << 20), "the wire stayed bounded (max %zu)", max_wire);

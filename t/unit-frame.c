@@ -273,7 +273,10 @@ test_truncations(void)
 			/* Each frame is the recorded one, complete within the prefix. */
 			bad |= got >= n || ends[got] > L ||
 			    f.total != ends[got] - (got ? ends[got - 1] : 0);
-			buf_consume(&v, f.total);
+			if (bad || buf_consume(&v, f.total) != 0) {
+				bad = 1;
+				break;
+			}
 			got++;
 		}
 		bad |= r != 0;

@@ -620,7 +620,10 @@ client_run(struct client_opts *o)
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	c.rootfd = -1;
-	c.tty = o->tty == 1 || (o->tty == -1 && isatty(STDIN_FILENO));
+	/* Like ssh: a pty when asked, or when both ends are a terminal, so
+	 * output to a pipe or a file is never turned into CRLF. */
+	c.tty = o->tty == 1 || (o->tty == -1 && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO));
 	if (o->p9) {
 		c.n9p = strcmp(o->cache, "split") == 0 ? 2 : 1;
 		if ((c.rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)

@@ -89,6 +89,12 @@ transport_start(const struct client_opts *o, struct transport *t)
 		return -errno;
 	}
 	if (pid == 0) {
+		sigset_t none;
+
+		/* cpu blocks the signals it reads through a signalfd; the
+		 * mask would survive exec and leave ssh deaf to SIGTERM. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(to[0], STDIN_FILENO);
 		dup2(from[1], STDOUT_FILENO);
 		if (err[1] >= 0)
