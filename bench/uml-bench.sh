@@ -10,6 +10,9 @@
 #   ROUNDS (3), S0REPS (5 per round), PATHS ("cpu sshfs local cpuD"),
 #   COUNT (1: one extra cpu session with -dbg9p to count 9P messages),
 #   WARM, W2MB: see bench/workloads.sh.
+#   ALT          another build tree (a change to measure): paths "alt" and
+#                "altD" are cpu and cpu -D from it, in the same boot; its
+#                cpu-subsystem is the sshd's "Subsystem cpualt".
 # Output: $BENCH_OUT/raw.txt, one line per measurement:
 #   <path> <round> R <workload> <ms>
 #   <path> <round> H <when> <comm> <pid:KiB>...
@@ -43,6 +46,17 @@ info nofile "$(ulimit -n)"
 sshd_setup || exit 1
 # sshfs needs sftp: the test sshd only names the cpu subsystem.
 echo "Subsystem sftp /usr/lib/openssh/sftp-server" >> "$S/sshd_config"
+if [ -n "${ALT:-}" ]; then
+	echo "Subsystem cpualt $ALT/src/cpu-subsystem/cpu-subsystem -N $ALT/src/nsexec/nsexec" >> "$S/sshd_config"
+	# cpu always asks for the subsystem "cpu": rename it on the way.
+	cat > "$S/ssh-alt" <<'SH'
+#!/bin/bash
+a=("$@"); [ "${a[-1]}" = cpu ] && a[-1]=cpualt
+exec ssh "${a[@]}"
+SH
+	chmod +x "$S/ssh-alt"
+	info alt "$ALT"
+fi
 sshd_start || exit 1
 
 SUBSYS_D="$SUBSYS -e -N $NSEXEC"
@@ -59,13 +73,15 @@ cpu_session() {	# cpu_session PATH ARGS...: a cpu session running ARGS
 	case $p in
 	cpu) "$CPU" -F "$SSH_CONFIG" cputest "$@" ;;
 	cpuD) "$CPU" -D "$SUBSYS_D" host "$@" ;;
+	alt) "$ALT/src/cpu-client/cpu" -ssh "$S/ssh-alt" -F "$SSH_CONFIG" cputest "$@" ;;
+	altD) "$ALT/src/cpu-client/cpu" -D "$ALT/src/cpu-subsystem/cpu-subsystem -e -N $ALT/src/nsexec/nsexec" host "$@" ;;
 	esac
 }
 
 session() {	# session PATH ROUND: all workloads through PATH, fresh session
 	p=$1 r=$2 f=$BENCH_OUT/s.$p.$r
 	case $p in
-	cpu|cpuD)
+	cpu|cpuD|alt|altD)
 		cpu_session "$p" /bin/bash "/tmp/cpu$WL" time / "/tmp/cpu$BENCH_DATA" \
 		    "/tmp/cpu$BENCH_TOOL" cpu cpu-subsystem </dev/null >"$f.out" 2>"$f.err" ;;
 	sshfs)
@@ -86,7 +102,7 @@ session() {	# session PATH ROUND: all workloads through PATH, fresh session
 s0() {		# s0 PATH: one session setup + teardown running true
 	case $1 in
 	ssh) ssh -F "$SSH_CONFIG" cputest true ;;
-	cpu|cpuD) cpu_session "$1" /bin/true ;;
+	cpu|cpuD|alt|altD) cpu_session "$1" /bin/true ;;
 	esac
 }
 
@@ -94,9 +110,10 @@ t_now() { echo "${EPOCHREALTIME/./}"; }
 
 log "rounds $ROUNDS, paths: $PATHS"
 # One warm-up of each path (first ssh connection, first exec of everything).
-s0 ssh; s0 cpu; s0 cpuD
 read -r -a paths <<< "$PATHS"
 s0paths=(ssh cpu cpuD)
+[ -n "${ALT:-}" ] && s0paths+=(alt altD)
+for p in "${s0paths[@]}"; do s0 "$p" </dev/null >/dev/null 2>&1; done
 n=${#paths[@]}
 for r in $(seq "$ROUNDS"); do
 	for k in $(seq 0 $((n - 1))); do
@@ -108,8 +125,9 @@ for r in $(seq "$ROUNDS"); do
 	done
 	log "round $r: S0"
 	for i in $(seq "$S0REPS"); do
-		for k in 0 1 2; do
-			p=${s0paths[$(( (k + i + r) % 3 ))]}
+		m=${#s0paths[@]}
+		for k in $(seq 0 $((m - 1))); do
+			p=${s0paths[$(( (k + i + r) % m ))]}
 			t0=$(t_now)
 			s0 "$p" </dev/null >/dev/null 2>>"$BENCH_OUT/s0.err" || log "S0 $p failed"
 			t1=$(t_now)

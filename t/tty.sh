@@ -12,8 +12,6 @@ sshd_start
 TM="tmux -L cpu-test-$$ -f /dev/null"
 tm_stop() { $TM kill-server 2>/dev/null; return 0; }
 t_at_exit tm_stop
-# A session that outlives the test panes keeps the tmux server up.
-$TM new-session -d -s keep "sleep 100000"
 # A clean, predictable shell for both sides.
 cat > "$T/profile" <<'P'
 PS1='CPU-PROMPT> '
@@ -23,6 +21,9 @@ export HOME="$T" SHELL=/bin/bash ENV="$T/profile" TERM=xterm
 cp "$T/profile" "$T/.profile"
 cp "$T/profile" "$T/.bashrc"
 CPUCMD="$CPU -F $SSH_CONFIG -9p=false -namespace="
+# A session that outlives the test panes keeps the tmux server up (it
+# starts here, after the environment above is set: panes inherit it).
+$TM new-session -d -s keep "sleep 100000"
 
 screen() { $TM capture-pane -p -t t; }
 # wait_screen PATTERN [TENTHS]: until the pane shows PATTERN.

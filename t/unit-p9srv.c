@@ -657,6 +657,13 @@ t_p06(void)
 	    q1 != q0, "P06 newfid in use: EINVAL, the existing fid untouched");
 	tap_ok(tc_walk(&t, 1, 1, "sub") == 0 && qid_of(&t, 1) != q0,
 	    "P06 newfid == fid moves an unopened fid");
+	/* the stat a walk took answers the next Tgetattr, but a clone does
+	 * not carry an old stat forward */
+	write_file(expdir, "p06", "1");
+	tc_walk(&t, ROOT, 4, "p06");
+	write_file(expdir, "p06", "12345");
+	tap_ok(tc_walk(&t, 4, 5, "") == 0 && tc_getattr(&t, 5) == 0 &&
+	    t.r.u.attr.size == 5, "P06 Tgetattr after a clone is fresh");
 	tc_close(&t);
 }
 
