@@ -12,7 +12,7 @@ import re
 import statistics
 import sys
 
-PATHS = ["cpu", "sshfs", "local", "cpuD"]
+ALL_PATHS = ["cpu", "sshfs", "local", "cpuD", "alt", "altD"]
 ROWS = [
     ("S0", "S0 session: `cpu host true` / `ssh host true`"),
     ("W1", "W1 read {w1} (dd bs=1M, cold)"),
@@ -154,6 +154,8 @@ def ratio(a, b):
 
 def report(rundir):
     info, times, hwm, mounts, errors = parse(rundir)
+    seen = {p for t in times.values() for p in t}
+    PATHS = [p for p in ALL_PATHS if p in seen]
     counts = count_trace(os.path.join(rundir, "count.trace"))
     s0c = count_trace(os.path.join(rundir, "count.s0.trace")).get("(whole session)")
     if s0c:
@@ -179,6 +181,8 @@ def report(rundir):
     p("- Guest kernel (9p client): %s; tree: %s" % (first("kernel"), first("commit")))
     p("- %s; sshfs: %s; cipher %s" % (first("ssh"), first("sshfs").strip(), first("cipher")))
     p("- Sizes: %s; %s" % (sizes, first("rounds")))
+    if info.get("alt"):
+        p("- alt / altD: cpu over ssh / cpu -D built from %s (a change under evaluation)" % first("alt"))
     p("- Descriptor limit in the guest: %s (see notes); host load average at start / end: %s / %s" % (
         first("nofile"), first("load_start"), first("load_end")))
     cm = [v for (path, mp), v in mounts.items() if path == "cpu"]
@@ -200,8 +204,8 @@ def report(rundir):
     p("requests in that run (cpu -dbg9p, one counting session); ms/msg divides")
     p("the median time by them.")
     p("")
-    p("| workload | cpu | sshfs | local | cpuD | cpu/sshfs | msgs | cpu ms/msg | cpuD ms/msg |")
-    p("|---|---|---|---|---|---|---|---|---|")
+    p("| workload | " + " | ".join(PATHS) + " | cpu/sshfs | msgs | cpu ms/msg | cpuD ms/msg |")
+    p("|---|" + "---|" * len(PATHS) + "---|---|---|---|")
     for key, label in ROWS:
         t = times.get(key, {})
         cols = []
@@ -276,7 +280,7 @@ def report(rundir):
     p("| path | process | setup | W3 | W1 | W2 | anon / file after W1 |")
     p("|---|---|---|---|---|---|---|")
     for path, comms in [("cpu", ["cpu", "cpu-subsystem"]), ("cpuD", ["cpu", "cpu-subsystem"]),
-                        ("sshfs", ["sshfs", "sftp-server"])]:
+                        ("alt", ["cpu", "cpu-subsystem"]), ("sshfs", ["sshfs", "sftp-server"])]:
         for comm in comms:
             cells = []
             for w in ["setup", "W3", "W1", "W2"]:

@@ -35,7 +35,9 @@ echo "== unit and protocol tests under ASan+UBSan"
 mkdir -p build/asan && cd build/asan
 "$top/configure" -q --enable-asan --enable-ubsan >/dev/null &&
 	make -j2 >/dev/null &&
-	make -j2 check TESTS="$(cd "$top" && ls t/unit-*.c 2>/dev/null | sed 's/\.c$//' | tr '\n' ' ') t/setup-frames.sh" || rc=1
+	make -j2 check TESTS="$(cd "$top" && ls t/unit-*.c | sed 's/\.c$//' | tr '\n' ' ')
+		t/unit-fuzz-frame t/unit-fuzz-setup
+		t/setup-frames.sh t/client-frames.sh t/faults.sh" || rc=1
 count .
 cd "$top"
 

@@ -14,7 +14,6 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "p9.h"
 #include "p9srv.h"
 #include "p9srv-int.h"

@@ -21,7 +21,7 @@ E=$T/exp
 M=$T/mnt
 mkdir -p "$E" "$M"
 mount -t tmpfs -o size=$((MB + 64))m tmpfs "$E" || skip_all "no tmpfs"
-cleanup() { umount "$M" 2>/dev/null; umount "$E" 2>/dev/null; }
+cleanup() { umount "$M" 2>/dev/null; umount -l "$E" 2>/dev/null; }
 t_at_exit cleanup
 
 now() { date +%s%N; }

@@ -31,15 +31,27 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int rootfd = -1;
+static char base[] = "/tmp/p9fuzz.XXXXXX";
+
+static void
+remove_export(void)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	if (system(cmd) != 0)
+		return;
+}
 
 static void
 make_export(void)
 {
-	char base[] = "/tmp/p9fuzz.XXXXXX", p[256];
+	char p[256];
 	int fd;
 
 	if (mkdtemp(base) == NULL)
 		abort();
+	atexit(remove_export);
 	snprintf(p, sizeof(p), "%s/canary", base);
 	if ((fd = open(p, O_WRONLY | O_CREAT, 0644)) < 0 ||
 	    write(fd, CANARY, strlen(CANARY)) < 0)

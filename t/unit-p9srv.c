@@ -1549,6 +1549,52 @@ t_e09(void)
 	tc_close(&t);
 }
 
+static void
+t_e10(void)
+{
+	struct p9srv_conf conf = { .readonly = 1 };
+	struct tc t;
+	struct p9_msg m;
+	struct p9_iattr a = { .valid = P9_SETATTR_SIZE, .size = 0 };
+	int before = nentries(expdir), fails = 0;
+
+	session(&t, &conf);
+	tc_walk(&t, ROOT, 1, "");
+	if (tc_lcreate(&t, 1, "ro", P9_DOTL_WRONLY, 0644) != -EROFS)
+		fails++;
+	if (tc_mkdir(&t, ROOT, "ro", 0755) != -EROFS)
+		fails++;
+	if (tc_unlinkat(&t, ROOT, "file", 0) != -EROFS)
+		fails++;
+	memset(&m, 0, sizeof(m));
+	m.type = P9_TMKNOD;
+	m.u.mknod.dfid = ROOT;
+	m.u.mknod.name = tc_str("ro");
+	m.u.mknod.mode = S_IFIFO | 0644;
+	if (tc_rpc(&t, &m) != -EROFS)
+		fails++;
+	tc_walk(&t, ROOT, 2, "file");
+	if (tc_setattr(&t, 2, &a) != -EROFS)
+		fails++;
+	if (tc_lopen(&t, 2, P9_DOTL_RDWR) != -EROFS ||
+	    tc_lopen(&t, 2, P9_DOTL_RDONLY | P9_DOTL_TRUNC) != -EROFS)
+		fails++;
+	tap_ok(fails == 0 && nentries(expdir) == before,
+	    "E10 read-only: Tlcreate, Tmkdir, Tunlinkat, Tmknod, Tsetattr, "
+	    "Tlopen for writing or O_TRUNC: EROFS, nothing created");
+	tap_ok(tc_lopen(&t, 2, P9_DOTL_RDONLY) == 0 &&
+	    tc_read(&t, 2, 0, 5) == 0 && t.r.u.rio.count == 5 &&
+	    tc_write(&t, 2, 0, "x", 1) == -EBADF,
+	    "E10 read-only: reads work");
+	memset(&m, 0, sizeof(m));
+	m.type = P9_TREMOVE;
+	m.u.fid = 2;
+	tap_ok(tc_rpc(&t, &m) == -EROFS && tc_getattr(&t, 2) == -EBADF &&
+	    exists_in(expdir, "file"), "E10 read-only Tremove: EROFS, fid "
+	    "clunked anyway");
+	tc_close(&t);
+}
+
 /* ---- R: resources ----------------------------------------------- */
 
 static void
@@ -1799,6 +1845,7 @@ main(void)
 	t_e07();
 	t_e08();
 	t_e09();
+	t_e10();
 	t_r01();
 	t_r02();
 	t_r03();

@@ -345,8 +345,9 @@ maybe_send_exit(struct session *s)
 {
 	int st = s->child_status;
 
-	if (s->exit_sent || !s->started || !s->child_done || !s->no_children ||
-	    !output_done(s))
+	/* After an ERROR the client has its answer: no exit status too. */
+	if (s->exit_sent || s->failed || !s->started || !s->child_done ||
+	    !s->no_children || !output_done(s))
 		return;
 	if (WIFSIGNALED(st))
 		frame_put_exit(&s->out, EXIT_SIGNAL, WTERMSIG(st), WCOREDUMP(st) ? 1 : 0);
