@@ -32,12 +32,13 @@ count .
 cd "$top"
 
 echo "== unit and protocol tests under ASan+UBSan"
+asan_tests="$(cd "$top" && ls t/unit-*.c | sed 's/\.c$//' | tr '\n' ' ')"
+asan_tests="$asan_tests t/unit-fuzz-frame t/unit-fuzz-setup"
+asan_tests="$asan_tests t/setup-frames.sh t/client-frames.sh t/faults.sh"
 mkdir -p build/asan && cd build/asan
 "$top/configure" -q --enable-asan --enable-ubsan >/dev/null &&
 	make -j2 >/dev/null &&
-	make -j2 check TESTS="$(cd "$top" && ls t/unit-*.c | sed 's/\.c$//' | tr '\n' ' ')
-		t/unit-fuzz-frame t/unit-fuzz-setup
-		t/setup-frames.sh t/client-frames.sh t/faults.sh" || rc=1
+	make -j2 check TESTS="$asan_tests" || rc=1
 count .
 cd "$top"
 
