@@ -10,6 +10,8 @@
 #   ROUNDS (3), S0REPS (5 per round), PATHS ("cpu sshfs local cpuD"),
 #   COUNT (1: one extra cpu session with -dbg9p to count 9P messages),
 #   WARM, W2MB: see bench/workloads.sh.
+#   SPLIT (unset): 1 = a session per workload group and path, the paths
+#                alternating per group (SPLIT_GROUPS, default all six).
 #   ALT          another build tree (a change to measure): paths "alt" and
 #                "altD" are cpu and cpu -D from it, in the same boot; its
 #                cpu-subsystem is the sshd's "Subsystem cpualt".
@@ -78,20 +80,21 @@ cpu_session() {	# cpu_session PATH ARGS...: a cpu session running ARGS
 	esac
 }
 
-session() {	# session PATH ROUND: all workloads through PATH, fresh session
-	p=$1 r=$2 f=$BENCH_OUT/s.$p.$r
+session() {	# session PATH ROUND [GROUPS]: the workloads through PATH, fresh session
+	p=$1 r=$2 f=$BENCH_OUT/s.$p.$r${3:+.${3// /_}}
+	vars=("WARM=$WARM" "W2MB=$W2MB" "ONLY=${3:-}")
 	case $p in
 	cpu|cpuD|alt|altD)
-		cpu_session "$p" /bin/bash "/tmp/cpu$WL" time / "/tmp/cpu$BENCH_DATA" \
+		cpu_session "$p" /bin/bash "/tmp/cpu$WL" "${vars[@]}" time / "/tmp/cpu$BENCH_DATA" \
 		    "/tmp/cpu$BENCH_TOOL" cpu cpu-subsystem </dev/null >"$f.out" 2>"$f.err" ;;
 	sshfs)
 		sshfs -F "$SSH_CONFIG" -o no_contain_symlinks cputest:/ "$MNT" 2>"$f.err" || {
 			log "sshfs mount failed"; cat "$f.err" >&2; return 1; }
-		bash "$WL" time "$MNT" "$MNT$BENCH_DATA" "$BENCH_TOOL" sshfs sftp-server \
+		bash "$WL" "${vars[@]}" time "$MNT" "$MNT$BENCH_DATA" "$BENCH_TOOL" sshfs sftp-server \
 		    </dev/null >"$f.out" 2>>"$f.err"
 		fusermount3 -u "$MNT" 2>/dev/null || fusermount -u "$MNT" 2>/dev/null || umount -l "$MNT" ;;
 	local)
-		bash "$WL" time / "$BENCH_DATA" "$BENCH_TOOL" </dev/null >"$f.out" 2>"$f.err" ;;
+		bash "$WL" "${vars[@]}" time / "$BENCH_DATA" "$BENCH_TOOL" </dev/null >"$f.out" 2>"$f.err" ;;
 	esac
 	rc=$?
 	[ $rc -eq 0 ] || log "$p round $r: exit $rc: $(tail -n 3 "$f.err" | tr '\n' ' ')"
@@ -115,13 +118,18 @@ s0paths=(ssh cpu cpuD)
 [ -n "${ALT:-}" ] && s0paths+=(alt altD)
 for p in "${s0paths[@]}"; do s0 "$p" </dev/null >/dev/null 2>&1; done
 n=${#paths[@]}
+# SPLIT: a session per workload group, so that the paths alternate closely
+# (for A/B comparisons on a noisy machine); else one session per path.
+groups=("")
+[ -n "${SPLIT:-}" ] && read -r -a groups <<< "${SPLIT_GROUPS:-W4 W3 W3u W5 W1 W2}"
 for r in $(seq "$ROUNDS"); do
-	for k in $(seq 0 $((n - 1))); do
-		p=${paths[$(( (k + r - 1) % n ))]}
-		log "round $r: $p"
-		t0=$(t_now)
-		session "$p" "$r"
-		log "round $r: $p took $(( ($(t_now) - t0) / 1000000 )) s"
+	for g in "${groups[@]}"; do
+		for k in $(seq 0 $((n - 1))); do
+			p=${paths[$(( (k + r - 1) % n ))]}
+			t0=$(t_now)
+			session "$p" "$r" "$g"
+			log "round $r: $p ${g:-all} took $(( ($(t_now) - t0) / 1000000 )) s"
+		done
 	done
 	log "round $r: S0"
 	for i in $(seq "$S0REPS"); do
@@ -145,7 +153,7 @@ done
 if [ "$COUNT" = 1 ]; then
 	log "count: 9P messages per workload (cpu -dbg9p)"
 	"$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/true </dev/null >/dev/null 2>"$BENCH_OUT/count.s0.trace"
-	"$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/bash "/tmp/cpu$WL" count / \
+	"$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/bash "/tmp/cpu$WL" "WARM=$WARM" "W2MB=$W2MB" count / \
 	    "/tmp/cpu$BENCH_DATA" "/tmp/cpu$BENCH_TOOL" </dev/null \
 	    >"$BENCH_OUT/count.out" 2>"$BENCH_OUT/count.trace"
 fi

@@ -1,5 +1,5 @@
 #!/bin/bash
-# workloads.sh MODE ROOT DATA BENCHTOOL [COMM...]: the workloads of one
+# workloads.sh [VAR=value...] MODE ROOT DATA BENCHTOOL [COMM...]: the workloads of one
 # measured session (bench/README.md).  Run by bench/uml-bench.sh: through
 # cpu it is the remote command (bash, ROOT=/, DATA=/tmp/cpu/<scratch>); for
 # sshfs it runs locally with ROOT=DATA's mount; locally with ROOT=/.
@@ -15,8 +15,11 @@
 #   DATA   the scratch data dir as seen here: py311/ (W3 copy), big (W1);
 #          W2 writes DATA/w2.$$.
 # Environment: WARM (W4 warm runs per session, default 2), W2MB (default 16),
-# W4PY (python code for W4, default "import json, email, http.client").
+# W4PY (python code for W4, default "import json, email, http.client"),
+# ONLY (run only these groups: W4 W3 W3u W5 W1 W2; default all).
 set -u
+# NAME=value arguments first: the environment does not cross cpu.
+while [[ ${1:-} == [A-Z]*=* ]]; do export "${1?}"; shift; done
 mode=$1 root=$2 data=$3 btsrc=$4
 shift 4
 comms="$*"
@@ -55,10 +58,12 @@ drop() { "$bt" drop; }
 # so that the run measures the tree, not the tool's exec (W4 measures that).
 prime() { "$bt" time -q / "$@" >/dev/null; }
 
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+
 hwm setup
 
 # W4: exec from the client's files.
-for p in true date py; do
+want W4 && for p in true date py; do
 	case $p in
 	true) cmd=(/bin/true) ;;
 	date) cmd=(/bin/date) ;;
@@ -70,34 +75,44 @@ for p in true date py; do
 done
 
 # W3: find -printf over the copy of /usr/lib/python3.11 (the user's files).
-hwmreset
-drop; prime /usr/bin/find --version
-run W3.cold / /usr/bin/find "$data/py311" -printf '%y %s %m %T@\n'
-run W3.warm / /usr/bin/find "$data/py311" -printf '%y %s %m %T@\n'
-hwm W3
+if want W3; then
+	hwmreset
+	drop; prime /usr/bin/find --version
+	run W3.cold / /usr/bin/find "$data/py311" -printf '%y %s %m %T@\n'
+	run W3.warm / /usr/bin/find "$data/py311" -printf '%y %s %m %T@\n'
+	hwm W3
+fi
 
 # W3u: the same over /usr/lib/python3.11 itself (a system tree).
-drop; prime /usr/bin/find --version
-run W3u.cold / /usr/bin/find "$r/usr/lib/python3.11" -printf '%y %s %m %T@\n'
-run W3u.warm / /usr/bin/find "$r/usr/lib/python3.11" -printf '%y %s %m %T@\n'
+if want W3u; then
+	drop; prime /usr/bin/find --version
+	run W3u.cold / /usr/bin/find "$r/usr/lib/python3.11" -printf '%y %s %m %T@\n'
+	run W3u.warm / /usr/bin/find "$r/usr/lib/python3.11" -printf '%y %s %m %T@\n'
+fi
 
 # W5: ls -lR of /usr/include/linux.
-drop; prime /bin/ls --version
-run W5.cold / /bin/ls -lR "$r/usr/include/linux"
-run W5.warm / /bin/ls -lR "$r/usr/include/linux"
+if want W5; then
+	drop; prime /bin/ls --version
+	run W5.cold / /bin/ls -lR "$r/usr/include/linux"
+	run W5.warm / /bin/ls -lR "$r/usr/include/linux"
+fi
 
 # W1: sequential read of a large file, cold.
-hwmreset
-drop; prime /bin/dd --version
-run W1 / /bin/dd if="$data/big" of=/dev/null bs=1M
-hwm W1
+if want W1; then
+	hwmreset
+	drop; prime /bin/dd --version
+	run W1 / /bin/dd if="$data/big" of=/dev/null bs=1M
+	hwm W1
+fi
 
 # W2: sequential write with fsync.
-hwmreset
-prime /bin/dd --version
-run W2 / /bin/dd if=/dev/zero of="$data/w2.$$" bs=1M count="$W2MB" conv=fsync
-hwm W2
-rm -f "$data/w2.$$"
+if want W2; then
+	hwmreset
+	prime /bin/dd --version
+	run W2 / /bin/dd if=/dev/zero of="$data/w2.$$" bs=1M count="$W2MB" conv=fsync
+	hwm W2
+	rm -f "$data/w2.$$"
+fi
 
 # What the session saw (msize, cache mode).
 if [ "$mode" = time ]; then

@@ -38,10 +38,10 @@ not_ok() {
 	t_failed=$((t_failed + 1))
 	echo "not ok $t_count - $*"
 }
-# check DESCRIPTION COMMAND...: ok if COMMAND succeeds.
+# check DESCRIPTION COMMAND...: ok if COMMAND succeeds; returns its status.
 check() {
 	d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
+	if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi
 }
 # check_eq DESCRIPTION EXPECTED ACTUAL
 check_eq() {
@@ -68,6 +68,7 @@ need_root() {
 # Re-run this script on a kernel with 9p (UML here) unless we are on one.
 need_9p_kernel() {
 	if [ -z "${CPU_TEST_KERNEL:-}" ]; then
+		rm -rf "$T"	# the guest run makes its own
 		exec "$UML_RUN" "$0" "$@"
 	fi
 }
