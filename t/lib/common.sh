@@ -16,10 +16,15 @@ UML_RUN=$top_srcdir/t/lib/uml-run
 t_count=0
 t_failed=0
 
-# Scratch space under the build tree: hostfs-visible inside UML, and never
-# under /tmp, which the UML guest and nsexec cover with their own tmpfs.
-mkdir -p "$top_builddir/t/tmp"
-T=$(mktemp -d "$top_builddir/t/tmp/$(basename "$0" .sh).XXXXXX")
+# Scratch space under the build tree: hostfs-visible inside UML.  Never
+# under /tmp, which every cpu session covers with its private tmpfs: a
+# build tree there (a checkout in /tmp) gets its scratch in /var/tmp.
+case "$top_builddir/" in
+/tmp/*) T_BASE=/var/tmp/cpu-tests ;;
+*) T_BASE=$top_builddir/t/tmp ;;
+esac
+mkdir -p "$T_BASE"
+T=$(mktemp -d "$T_BASE/$(basename "$0" .sh).XXXXXX")
 t_cleanup_hooks=""
 t_cleanup() {
 	for h in $t_cleanup_hooks; do "$h" || :; done
