@@ -67,6 +67,18 @@ for sig in TERM HUP INT KILL; do
 	check "F02 SIG$sig: no remote process after 5 s" wait_for 50 gone "$marker-$sig"
 done
 
+# F04: background children.  One that holds the session's output is
+# waited for (the article: cpu waits for the command and its children);
+# one that let go of it is hung up 2 s after the command's exit.
+start=$(date +%s)
+out=$(cpu h sh -c '(sleep 2; echo late) & echo early' </dev/null)
+check_eq "F04 a child writing after the command exits is delivered" "early late" "$(echo $out)"
+start=$(date +%s)
+cpu h sh -c "(setsid sleep 100 >/dev/null 2>&1 </dev/null & : $marker-daemon) ; echo started" </dev/null >/dev/null
+check_eq "F04 a detached daemon: the exit status comes back" 0 "$?"
+check "F04 a detached daemon: cpu returns within 8 s" test $(( $(date +%s) - start )) -le 8
+check "F04 a detached daemon is hung up with the session" wait_for 50 sh -c '! pgrep -f "^sleep 100$" >/dev/null'
+
 # Without a pty one SIGINT is forwarded: the command dies of it.
 "$CPU" -D "$SUB" -9p=false -namespace= h sh -c 'trap "echo got-int; exit 7" INT; sleep 100 & wait' >"$T/int" 2>&1 </dev/null &
 pid=$!

@@ -84,4 +84,18 @@ wait "$pid" 2>/dev/null
 gone() { ! pgrep -f "$1" >/dev/null; }
 check "after the client is killed no session process remains" wait_for 80 gone cpu-k-session-marker
 check "after the client is killed no nsexec or subsystem remains" wait_for 50 gone "cpu-subsystem"
+
+# F01: the ssh connection drops while the remote reads the client's files.
+head -c 268435456 /dev/zero > "$T/home/big"
+"$CPU" -F "$SSH_CONFIG" -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/home" cputest \
+	sh -c 'while :; do cat /srv/big; done; : cpu-f01-marker' >/dev/null 2>"$T/f01.err" &
+pid=$!
+wait_for 100 pgrep -f cpu-f01-marker >/dev/null
+sleep 1
+pkill -KILL -f -- "-s -- cputest cpu"
+wait "$pid"
+check_eq "F01 ssh killed: cpu exits 255" 255 "$?"
+check "F01 ssh killed: 'connection to cputest lost'" grep -q "connection to cputest lost" "$T/f01.err"
+check "F01 no remote process remains" wait_for 80 gone cpu-f01-marker
+check "F01 no session mount remains" wait_for 50 sh -c '! grep -q " 9p " /proc/mounts'
 t_done

@@ -428,6 +428,7 @@ session_run(const struct subsys_opts *opts)
 		if ((s.exit_sent || s.failed) && buf_len(&s.out) == 0 &&
 		    (!s.started || s.no_children))
 			break;
+		/* (no_children is only meaningful once the command started.) */
 		if (s.wire_eof && (!s.started || s.no_children)) {
 			/* The client stopped sending; if it still reads, a
 			 * last error line may reach it.  Never block on it. */
@@ -477,8 +478,6 @@ session_run(const struct subsys_opts *opts)
 		}
 		if (idx_sig >= 0 && pfd[idx_sig].revents)
 			reap(&s);
-		if (!s.started && !s.got_setup)
-			s.no_children = true;
 		if (idx_win >= 0 && pfd[idx_win].revents)
 			read_wire(&s);
 		if (idx_stat >= 0 && pfd[idx_stat].revents)
