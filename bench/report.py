@@ -78,7 +78,7 @@ def parse(rundir):
     return info, times, hwm, mounts, errors
 
 
-TRACE = re.compile(r"9p\[(\d+)\]: -> T(\w+)")
+TRACE = re.compile(r"9p\[(\d+)\]: -> T(\w+) tag (\d+)")
 RERR = re.compile(r"9p\[(\d+)\]: <- Rlerror")
 
 
@@ -104,6 +104,10 @@ def count_trace(path):
             m = TRACE.search(line)
             if m:
                 key = (int(m.group(1)), m.group(2))
+                # Tags 0xF000-0xFFFE: requests a 9P-aware relay added (they
+                # ride with a kernel request: no round trip of their own).
+                if 0xF000 <= int(m.group(3)) < 0xFFFF:
+                    key = (int(m.group(1)), "(private)")
             elif RERR.search(line):
                 key = (int(RERR.search(line).group(1)), "(Rlerror)")
             else:
@@ -229,6 +233,31 @@ def report(rundir):
             "%s %.1f MB/s" % (path, w2mb * 1.048576 / (med(times["W2"][path]) / 1000))
             for path in PATHS if times.get("W2", {}).get(path)) + ".")
 
+    if "alt" in PATHS:
+        p("")
+        p("Paired ratios (alt / cpu and altD / cpuD per round, then the median;")
+        p("the two ran next to each other, so machine drift cancels):")
+        p("")
+        p("| workload | alt/cpu | altD/cpuD |")
+        p("|---|---|---|")
+        rounds = collections.defaultdict(lambda: collections.defaultdict(dict))
+        with open(os.path.join(rundir, "raw.txt")) as f:
+            for line in f:
+                w = line.split()
+                if len(w) >= 5 and w[2] == "R":
+                    try:
+                        rounds[w[3]][w[1]].setdefault(w[0], []).append(float(w[4]))
+                    except ValueError:
+                        pass
+                elif w and w[0] == "S0" and len(w) == 4:
+                    rounds["S0"][w[1]].setdefault(w[2], []).append(float(w[3]))
+        for key, label in ROWS:
+            cells = []
+            for a, b in (("alt", "cpu"), ("altD", "cpuD")):
+                rs = [med(v[a]) / med(v[b]) for v in rounds.get(key, {}).values() if v.get(a) and v.get(b)]
+                cells.append("%.2f (%s)" % (med(rs), " ".join("%.2f" % x for x in rs)) if rs else "-")
+            p("| %s | %s |" % (key, " | ".join(cells)))
+
     # Targets.
     p("")
     p("## Targets of issue 6 (ratios of medians, one run)")
@@ -318,6 +347,23 @@ def report(rundir):
                 key, nmsg(c), sum(n for (ch, t), n in c.items() if ch == 0 and not t.startswith("(")),
                 sum(n for (ch, t), n in c.items() if ch == 1 and not t.startswith("(")),
                 sum(n for (ch, t), n in c.items() if t == "(Rlerror)"), tops))
+    altc = count_trace(os.path.join(rundir, "count.alt.trace"))
+    if altc:
+        p("")
+        p("## Round trips per workload: cpu vs alt")
+        p("")
+        p("Requests the server saw that the kernel waited for (alt: minus the")
+        p("relay's own requests, tags 0xF000-0xFFFE, which ride along with them).")
+        p("")
+        p("| workload | cpu | alt | alt/cpu | alt relay requests |")
+        p("|---|---|---|---|---|")
+        for key, c in counts.items():
+            a = altc.get(key)
+            if a is None or key == "S0":
+                continue
+            n, na = nmsg(c), nmsg(a)
+            p("| %s | %d | %d | %s | %d |" % (key, n, na, "%.2f" % (na / n) if n else "-",
+                                             sum(v for (ch, t), v in a.items() if t == "(private)")))
     if errors:
         p("")
         p("## Failed runs")

@@ -156,6 +156,12 @@ if [ "$COUNT" = 1 ]; then
 	"$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/bash "/tmp/cpu$WL" "WARM=$WARM" "W2MB=$W2MB" count / \
 	    "/tmp/cpu$BENCH_DATA" "/tmp/cpu$BENCH_TOOL" </dev/null \
 	    >"$BENCH_OUT/count.out" 2>"$BENCH_OUT/count.trace"
+	if [ -n "${ALT:-}" ]; then
+		log "count: the same through alt"
+		"$ALT/src/cpu-client/cpu" -dbg9p -ssh "$S/ssh-alt" -F "$SSH_CONFIG" cputest /bin/bash "/tmp/cpu$WL" \
+		    "WARM=$WARM" "W2MB=$W2MB" count / "/tmp/cpu$BENCH_DATA" "/tmp/cpu$BENCH_TOOL" </dev/null \
+		    >"$BENCH_OUT/count.alt.out" 2>"$BENCH_OUT/count.alt.trace"
+	fi
 fi
 log done
 exit 0

@@ -43,7 +43,7 @@ count .
 cd "$top"
 
 echo "== make distcheck"
-( cd build/main && make -j2 distcheck TESTS="t/setup-frames.sh" >distcheck.log 2>&1 ) && pass=$((pass + 1)) ||
+( cd build/main && make -j2 distcheck TESTS="t/unit-buf t/unit-frame t/unit-p9codec t/setup-frames.sh t/client-frames.sh" >distcheck.log 2>&1 ) && pass=$((pass + 1)) ||
 	{ fail=$((fail + 1)); rc=1; tail -n 40 build/main/distcheck.log; }
 
 echo "$pass passed, $fail failed, $skip skipped"

@@ -53,7 +53,8 @@ check_eq "F05 stalled reader gets every byte" "$(md5sum < "$T/r50")" "$sum"
 for sig in TERM HUP INT KILL; do
 	"$CPU" -D "$SUB" -9p=false -namespace= h sh -c "sleep 300; : $marker-$sig" </dev/null &
 	pid=$!
-	wait_for 50 pgrep -f "$marker-$sig" >/dev/null
+	# Match the remote shell only, not cpu's own command line.
+	wait_for 50 pgrep -f "^sh -c sleep 300; : $marker-$sig" >/dev/null
 	kill -"$sig" "$pid"
 	[ "$sig" = INT ] && { sleep 0.3; kill -INT "$pid"; }
 	wait "$pid" 2>/dev/null
@@ -64,7 +65,7 @@ for sig in TERM HUP INT KILL; do
 	INT) check_eq "F02 SIGINT twice: exit 130" 130 "$rc" ;;
 	KILL) check_eq "F02 SIGKILL: exit 137" 137 "$rc" ;;
 	esac
-	check "F02 SIG$sig: no remote process after 5 s" wait_for 50 gone "$marker-$sig"
+	check "F02 SIG$sig: no remote process after 5 s" wait_for 50 gone "^sh -c sleep 300; : $marker-$sig"
 done
 
 # F04: background children.  One that holds the session's output is

@@ -58,6 +58,7 @@ struct session {
 	long long	 drain_at;	/* ms clock when only stragglers were left */
 	long long	 hangup_at;	/* ms clock of SIGHUP to descendants, or 0 */
 	bool		 killed;
+	int		 pending_sig;	/* SIGNAL that came before the command */
 };
 
 static long long
@@ -132,6 +133,8 @@ start_session(struct session *s)
 	}
 	if (s->sp.status_fd >= 0)
 		fd_set_nonblock(s->sp.status_fd, 1);
+	if (s->pending_sig)
+		kill(s->sp.pid, s->pending_sig);
 	log_debug("started pid %d (%s)", (int)s->sp.pid,
 	    s->setup.argc ? s->setup.argv[0] : "login shell");
 }
@@ -233,7 +236,11 @@ on_frame(struct session *s, struct frame *f)
 		}
 		sig = name_to_sig(str);
 		free(str);
-		if (sig > 0 && s->started && !s->child_done) {
+		if (sig > 0 && !s->started) {
+			s->pending_sig = sig;	/* ^C during setup: deliver at start */
+			return 0;
+		}
+		if (sig > 0 && !s->child_done) {
 			pid_t pg = s->sp.ptm >= 0 ? tcgetpgrp(s->sp.ptm) : s->sp.pid;
 
 			if (pg <= 0)
