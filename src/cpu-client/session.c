@@ -38,7 +38,8 @@ struct client {
 	struct client_opts *o;
 	struct transport tr;
 	struct buf	 in, out;
-	bool		 wire_eof;
+	bool		 wire_eof;	/* the stream from the remote ended */
+	bool		 out_dead;	/* writing to it failed: drop output, keep reading */
 	bool		 got_hello;
 	size_t		 hello_checked;	/* bytes of the HELLO prefix verified */
 	struct chan	 ch[CH_MAX + 1];
@@ -546,6 +547,8 @@ loop(struct client *c)
 			pfd[n] = (struct pollfd){ .fd = c->tr.from_fd, .events = POLLIN };
 			idx_in = n++;
 		}
+		if (c->out_dead)
+			buf_reset(&c->out);
 		if (buf_len(&c->out) > 0) {
 			pfd[n] = (struct pollfd){ .fd = c->tr.to_fd, .events = POLLOUT };
 			idx_out = n++;
@@ -599,8 +602,10 @@ loop(struct client *c)
 		if (idx_out >= 0 && pfd[idx_out].revents) {
 			ssize_t w = buf_write_fd(&c->out, c->tr.to_fd);
 
+			/* The remote may have exited after its last frames:
+			 * they are still in the pipe, so only stop writing. */
 			if (w < 0 && w != -EAGAIN) {
-				c->wire_eof = true;
+				c->out_dead = true;
 				buf_reset(&c->out);
 			}
 		}
