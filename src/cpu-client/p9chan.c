@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "log.h"
+#include "p9.h"
 #include "p9chan.h"
 
 static void
@@ -52,9 +53,35 @@ p9chan_open(struct p9chan *p, unsigned index, int rootfd, uint32_t msize, bool t
 	return 0;
 }
 
+/*
+ * With CPU_9P_STATS=FILE in cpu's environment, append each channel's
+ * message counts to FILE at the end of the session ("chan type count"
+ * lines): the benchmark reads them.  Nothing is written otherwise.
+ */
+static void
+write_stats(const struct p9chan *p)
+{
+	const char *path = getenv("CPU_9P_STATS");
+	const uint64_t *n;
+	FILE *f;
+	int t;
+
+	if (path == NULL || *path == '\0' || p->conn == NULL)
+		return;
+	if ((f = fopen(path, "ae")) == NULL)
+		return;
+	n = p9conn_counts(p->conn);
+	for (t = 0; t < 256; t++)
+		if (n[t])
+			fprintf(f, "%u %s %llu\n", p->index, p9_type_name((uint8_t)t),
+			    (unsigned long long)n[t]);
+	fclose(f);
+}
+
 void
 p9chan_close(struct p9chan *p)
 {
+	write_stats(p);
 	if (p->conn)
 		p9conn_free(p->conn);
 	p->conn = NULL;
