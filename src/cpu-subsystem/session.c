@@ -364,12 +364,35 @@ maybe_send_exit(struct session *s)
 	log_debug("command exited: status 0x%x", st);
 }
 
-/* The connection is gone (or the session failed): end every process. */
+/*
+ * With the client gone no 9P reply will ever come: close our ends of the
+ * 9P sockets so that the kernel fails every pending request (EIO) and a
+ * process blocked on /tmp/cpu can die and unmount instead of hanging.
+ */
+static void
+close_9p(struct session *s)
+{
+	struct chan *c;
+	int i;
+
+	for (i = CH_9P; i < s->nch; i++) {
+		c = &s->ch[i];
+		if (c->rfd >= 0)
+			close(c->rfd);
+		c->rfd = c->wfd = -1;
+		c->rd_eof = c->wr_closed = true;
+	}
+}
+
+/* The connection is gone (or the session failed, or only stragglers are
+ * left after the command): end every process. */
 static void
 hang_up(struct session *s)
 {
 	long long t = now_ms();
 
+	if (s->wire_eof || s->failed)
+		close_9p(s);
 	if (s->hangup_at == 0) {
 		s->hangup_at = t;
 		reap_signal_all(SIGHUP);
