@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "p9.h"
+#include "log.h"
 #include "p9srv.h"
 #include "p9srv-int.h"
 #include "proto.h"
@@ -277,6 +279,36 @@ op_clunk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 
 /* ---- one request ------------------------------------------------- */
 
+/*
+ * The article's readable trace: "Open /bin/date" for each open, the path
+ * as seen from the export root.  Trace-only, so a readlink of the fid's
+ * descriptor is fine here; the server itself never uses paths.
+ */
+static void
+trace_open(struct p9conn *c, uint32_t fidnum)
+{
+	char proc[64], path[PATH_MAX], root[PATH_MAX], line[PATH_MAX + 16], esc[600];
+	struct fid *f;
+	ssize_t n, rn;
+	const char *rel;
+
+	if (fid_lookup(c, fidnum, &f) != 0 || f->obj == NULL)
+		return;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->obj->fd);
+	if ((n = readlink(proc, path, sizeof(path) - 1)) <= 0)
+		return;
+	path[n] = '\0';
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", c->rootfd);
+	rn = readlink(proc, root, sizeof(root) - 1);
+	root[rn > 0 ? rn : 0] = '\0';
+	rel = path;
+	if (rn > 1 && strncmp(path, root, (size_t)rn) == 0 &&
+	    (path[rn] == '/' || path[rn] == '\0'))
+		rel = path[rn] ? path + rn : "/";
+	snprintf(line, sizeof(line), "Open %s", log_escape(esc, sizeof(esc), rel, strlen(rel)));
+	c->conf.trace(c->conf.trace_arg, line);
+}
+
 static void
 trace_msg(struct p9conn *c, const char *dir, const void *p, size_t len)
 {
@@ -291,6 +323,8 @@ trace_msg(struct p9conn *c, const char *dir, const void *p, size_t len)
 		p9_format(text, sizeof(text), &m);
 	snprintf(line, sizeof(line), "%s %s", dir, text);
 	c->conf.trace(c->conf.trace_arg, line);
+	if (err == 0 && m.type == P9_TLOPEN)
+		trace_open(c, m.u.lopen.fid);
 }
 
 static void

@@ -13,6 +13,11 @@ cd "$T"
 out=$(cpu cputest date +%Y)
 check_eq "cpu host date runs the client's date" "$(date +%Y)" "$out"
 
+# -dbg9p: the article's readable trace of the opens.
+cpu -dbg9p cputest /bin/date >/dev/null 2>"$T/trace"
+check "-dbg9p traces the opens (Open /usr/bin/date)" grep -Eq 'Open /(usr/)?bin/date$' "$T/trace"
+check "-dbg9p traces the C library being opened" grep -Eq 'Open /.*lib.*/libc\.so' "$T/trace"
+
 cpu cputest cat /proc/mounts > "$T/mounts"
 check "/tmp/cpu is 9p with nosuid,nodev" \
 	grep -Eq '^[^ ]+ /tmp/cpu 9p [^ ]*nosuid,nodev' "$T/mounts"
