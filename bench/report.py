@@ -225,6 +225,13 @@ def report(rundir):
         p("| %s | %s | %s | %s | %s |" % (label.format(w1=w1.group(1) if w1 else "", w2=w2.group(1) if w2 else ""),
                                           " | ".join(cols), "%.2f" % r if r else "-",
                                           n if n is not None else "-", pm + " | " + pd))
+    s0 = times.get("S0", {})
+    if s0.get("cpu9pfalse") or s0.get("cpunons"):
+        p("")
+        p("S0 split: `ssh cputest true` %s; `cpu -9p=false -namespace=` (mux session, no 9P) %s;"
+          % (fmt_ms(s0.get("ssh")), fmt_ms(s0.get("cpu9pfalse"))))
+        p("`cpu -namespace=` (only /tmp/cpu mounted) %s; `cpu` %s; `cpu -D` %s."
+          % (fmt_ms(s0.get("cpunons")), fmt_ms(s0.get("cpu")), fmt_ms(s0.get("cpuD"))))
     if w1mb and times.get("W1"):
         p("")
         p("Throughput (median): W1 read " + ", ".join(

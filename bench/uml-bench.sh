@@ -106,6 +106,9 @@ s0() {		# s0 PATH: one session setup + teardown running true
 	case $1 in
 	ssh) ssh -F "$SSH_CONFIG" cputest true ;;
 	cpu|cpuD|alt|altD) cpu_session "$1" /bin/true ;;
+	# Where S0's time goes: no 9P at all, and only /tmp/cpu mounted.
+	cpu9pfalse) "$CPU" -9p=false -namespace= -F "$SSH_CONFIG" cputest /bin/true ;;
+	cpunons) "$CPU" -namespace= -F "$SSH_CONFIG" cputest /bin/true ;;
 	esac
 }
 
@@ -114,7 +117,7 @@ t_now() { echo "${EPOCHREALTIME/./}"; }
 log "rounds $ROUNDS, paths: $PATHS"
 # One warm-up of each path (first ssh connection, first exec of everything).
 read -r -a paths <<< "$PATHS"
-s0paths=(ssh cpu cpuD)
+s0paths=(ssh cpu cpuD cpu9pfalse cpunons)
 [ -n "${ALT:-}" ] && s0paths+=(alt altD)
 for p in "${s0paths[@]}"; do s0 "$p" </dev/null >/dev/null 2>&1; done
 n=${#paths[@]}

@@ -15,10 +15,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "p9srv-int.h"
@@ -54,12 +56,62 @@ put_entry(uint8_t *p, const struct p9_qid *q, uint64_t off, uint8_t type,
 	memcpy(p + 24, name, len);
 }
 
+/* As rdev_to_wire() in p9srv-attr.c (new_decode_dev() on the kernel side). */
+static uint64_t
+dir_rdev_to_wire(dev_t d)
+{
+	uint64_t ma = major(d), mi = minor(d);
+
+	return (mi & 0xff) | (ma << 8) | ((mi & ~UINT64_C(0xff)) << 12);
+}
+
+/*
+ * Readdirplus: give conf->dirattr what op_getattr would answer for this
+ * entry (p9srv-attr.c fills the same fields from the same fstat).  An
+ * entry that changed between getdents and the stat (another inode now),
+ * or that is a mount point (a walk there may be refused, see
+ * crossing_allowed), is skipped: its walk then goes to the server.
+ */
+static void
+entry_attr(struct p9conn *c, struct fid *f, const struct p9_qid *dirq,
+    const struct dent64 *d, size_t namelen)
+{
+	struct p9_attr a;
+	struct stat st;
+
+	if (d->d_name[0] == '.' && (namelen == 1 ||
+	    (namelen == 2 && d->d_name[1] == '.')))
+		return;
+	if (fstatat(f->ofd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    st.st_dev != f->st.st_dev || st.st_ino != (ino_t)d->d_ino)
+		return;
+	memset(&a, 0, sizeof(a));
+	if (qid_from_stat(c, &st, &a.qid) != 0)
+		return;
+	a.valid = P9_GETATTR_BASIC;
+	a.mode = st.st_mode;
+	a.uid = st.st_uid;
+	a.gid = st.st_gid;
+	a.nlink = st.st_nlink;
+	a.rdev = dir_rdev_to_wire(st.st_rdev);
+	a.size = (uint64_t)st.st_size;
+	a.blksize = (uint64_t)st.st_blksize;
+	a.blocks = (uint64_t)st.st_blocks;
+	a.atime_sec = (uint64_t)st.st_atim.tv_sec;
+	a.atime_nsec = (uint64_t)st.st_atim.tv_nsec;
+	a.mtime_sec = (uint64_t)st.st_mtim.tv_sec;
+	a.mtime_nsec = (uint64_t)st.st_mtim.tv_nsec;
+	a.ctime_sec = (uint64_t)st.st_ctim.tv_sec;
+	a.ctime_nsec = (uint64_t)st.st_ctim.tv_nsec;
+	c->conf.dirattr(c->conf.dirattr_arg, dirq, d->d_name, namelen, &a);
+}
+
 int
 op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
     struct buf *out)
 {
 	struct fid *f;
-	struct p9_qid q;
+	struct p9_qid q, dirq;
 	uint8_t *p, *data;
 	uint32_t count = t->u.io.count, used = 0;
 	uint64_t pos;
@@ -81,6 +133,9 @@ op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		return -EINVAL;		/* no entry can fit */
 	if (c->dirbuf == NULL && (c->dirbuf = malloc(P9SRV_DIRBUF)) == NULL)
 		return -ENOMEM;
+	if (c->conf.dirattr != NULL &&
+	    (err = qid_from_stat(c, &f->st, &dirq)) != 0)
+		return err;
 	if (t->u.io.offset != f->diroff) {
 		if (lseek(f->ofd, (off_t)t->u.io.offset, SEEK_SET) < 0)
 			return -errno;
@@ -130,6 +185,8 @@ op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 			}
 			put_entry(data + used, &q, (uint64_t)d->d_off,
 			    d->d_type, d->d_name, (uint16_t)namelen);
+			if (c->conf.dirattr != NULL)
+				entry_attr(c, f, &dirq, d, namelen);
 			used += esz;
 			pos = (uint64_t)d->d_off;
 		}

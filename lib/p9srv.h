@@ -22,6 +22,9 @@
 
 #include "buf.h"
 
+struct p9_qid;
+struct p9_attr;
+
 #define P9SRV_MAX_FIDS_DEFAULT	65536
 
 struct p9srv_conf {
@@ -37,6 +40,17 @@ struct p9srv_conf {
 	 * one line each, peer text already escaped; rate-limited. */
 	void	(*log)(void *arg, const char *line);
 	void	*log_arg;
+	/*
+	 * Non-NULL: "readdirplus".  For each entry a Treaddir reply carries
+	 * (except "." and ".." and mount points), called with the attributes
+	 * a Tgetattr of that entry would return right now (same qid, same
+	 * fields), before the reply is appended to `out`.  cpu sends them
+	 * ahead of the Rreaddir so the remote side can answer the Twalk and
+	 * Tgetattr that follow locally (doc/9p-proxy.md).
+	 */
+	void	(*dirattr)(void *arg, const struct p9_qid *dirqid,
+		    const char *name, size_t namelen, const struct p9_attr *);
+	void	*dirattr_arg;
 };
 
 struct p9conn;

@@ -29,8 +29,20 @@ enum frame_type {
 	FR_ERROR	= 9,	/* s->c: str32 one-line message; the session ends */
 	FR_WARN		= 10,	/* s->c: str32 one-line warning; the session goes on */
 	FR_STARTED	= 11,	/* s->c: the command was started (body empty) */
-	FR_TYPE_MAX	= 11
+	FR_P9ATTR	= 12,	/* c->s: u8 chan, qid[13] dir, then entries
+				 * { str16 name, rgetattr[P9ATTR_ATTR] } */
+	FR_TYPE_MAX	= 12
 };
+
+/*
+ * FR_P9ATTR ("readdirplus", doc/9p-proxy.md): the attributes of entries
+ * of a directory the 9P server is listing, sent on the wire before the
+ * DATA carrying that Rreaddir.  Each entry's attributes are the body of
+ * the Rgetattr the server would send for it (everything after size,
+ * type and tag: valid[8] qid[13] mode[4] ... data_version[8]).
+ */
+#define P9ATTR_ATTR		153
+#define P9ATTR_BODY_MAX		(64u * 1024)	/* after the channel byte */
 
 enum exit_kind { EXIT_CODE = 0, EXIT_SIGNAL = 1 };
 

@@ -4,6 +4,14 @@
  * replies, which go back as DATA within the peer's window.  Bytes of a
  * request are acknowledged (ADJUST) as soon as the server has consumed
  * them, so the kernel can keep several requests in flight.
+ *
+ * Readdirplus: with the proxy on (cache policy split or loose), each
+ * Treaddir also yields the attributes of the entries it returned; they go
+ * out as FR_P9ATTR frames straight onto the wire while the server runs,
+ * so they always precede the DATA that carries the Rreaddir (replies are
+ * queued and sent after p9conn_process returns).  They are an
+ * optimisation only: with no room on the wire they are dropped, and the
+ * remote side then forwards the walks as usual.
  */
 #include "config.h"
 
@@ -13,6 +21,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "frame.h"
 #include "log.h"
 #include "p9.h"
 #include "p9chan.h"
@@ -33,8 +42,65 @@ log_line(void *arg, const char *line)
 	log_warn("9p[%u]: %s", p->index, line);
 }
 
+static void
+attr_close(struct p9chan *p)
+{
+	if (p->attr_open && frame_end(p->wire, p->attr_start) != 0)
+		log_debug("9p[%u]: attribute frame dropped", p->index);
+	p->attr_open = false;
+}
+
+/* Room for n more bytes of attributes, never at the cost of the next
+ * reply's DATA frame or the wire's control slack. */
+static bool
+attr_room(struct p9chan *p, size_t n)
+{
+	return buf_check_reserve(p->wire, n + FRAME_HDR + 1 + FRAME_DATA_MAX +
+	    WIRE_SLACK) == 0;
+}
+
+static void
+dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
+    const struct p9_attr *a)
+{
+	struct p9chan *p = arg;
+	struct p9_msg r = { .type = P9_RGETATTR, .tag = 0 };
+	size_t need = 2 + namelen + P9ATTR_ATTR;
+	uint8_t q[P9_QIDSZ];
+
+	if (p->wire == NULL || namelen == 0 || namelen > 255)
+		return;
+	if (p->attr_open && (p->attr_dir.path != dq->path ||
+	    p->attr_len + need > P9ATTR_BODY_MAX))
+		attr_close(p);
+	if (!p->attr_open) {
+		if (!attr_room(p, FRAME_HDR + 1 + P9_QIDSZ + need) ||
+		    frame_begin(p->wire, FR_P9ATTR, &p->attr_start) != 0)
+			return;
+		q[0] = dq->type;
+		le_put32(q + 1, dq->version);
+		le_put64(q + 5, dq->path);
+		buf_put_u8(p->wire, p->chan_id);
+		buf_put(p->wire, q, sizeof(q));
+		p->attr_open = true;
+		p->attr_dir = *dq;
+		p->attr_len = P9_QIDSZ;
+	} else if (!attr_room(p, need))
+		return;
+	/* The codec's own Rgetattr, so the bytes are those of a reply. */
+	r.u.attr = *a;
+	buf_reset(&p->scratch);
+	if (p9_encode(&p->scratch, &r) != 0 ||
+	    buf_len(&p->scratch) != P9_HDRSZ + P9ATTR_ATTR)
+		return;
+	buf_put_str16(p->wire, name, namelen);
+	buf_put(p->wire, buf_ptr(&p->scratch) + P9_HDRSZ, P9ATTR_ATTR);
+	p->attr_len += need;
+}
+
 int
-p9chan_open(struct p9chan *p, unsigned index, int rootfd, uint32_t msize, bool trace)
+p9chan_open(struct p9chan *p, unsigned index, int rootfd, uint32_t msize,
+    bool trace, bool plus)
 {
 	struct p9srv_conf conf = {
 		.rootfd = rootfd,
@@ -43,11 +109,14 @@ p9chan_open(struct p9chan *p, unsigned index, int rootfd, uint32_t msize, bool t
 		.trace_arg = p,
 		.log = log_line,
 		.log_arg = p,
+		.dirattr = plus ? dirattr : NULL,
+		.dirattr_arg = p,
 	};
 
 	memset(p, 0, sizeof(*p));
 	p->index = index;
 	buf_init(&p->replies, 2 * (size_t)msize + 4096);
+	buf_init(&p->scratch, 256);
 	if ((p->conn = p9conn_new(&conf)) == NULL)
 		return -errno;
 	return 0;
@@ -86,6 +155,7 @@ p9chan_close(struct p9chan *p)
 		p9conn_free(p->conn);
 	p->conn = NULL;
 	buf_free(&p->replies);
+	buf_free(&p->scratch);
 }
 
 int
@@ -107,7 +177,11 @@ p9chan_pump(struct p9chan *p, struct chan *c, struct buf *wire_out)
 		before = buf_len(&c->wq);
 		if (before == 0)
 			return 0;
+		p->wire = wire_out;
+		p->chan_id = c->id;
 		r = p9conn_process(p->conn, &c->wq, &p->replies);
+		attr_close(p);
+		p->wire = NULL;
 		if (r < 0) {
 			log_error("9p channel %u closed: %s", p->index, p9conn_error(p->conn));
 			p->broken = true;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include "buf.h"
 #include "chan.h"
+#include "p9.h"
 #include "p9srv.h"
 
 struct p9chan {
@@ -12,9 +13,18 @@ struct p9chan {
 	struct p9conn	*conn;
 	struct buf	 replies;	/* produced, not yet sent */
 	bool		 broken;
+	/* readdirplus (FR_P9ATTR), only while p9conn_process runs */
+	struct buf	*wire;		/* where ATTR frames go */
+	uint8_t		 chan_id;
+	bool		 attr_open;	/* a frame is begun at attr_start */
+	size_t		 attr_start, attr_len;
+	struct p9_qid	 attr_dir;
+	struct buf	 scratch;	/* one encoded Rgetattr */
 };
 
-int	p9chan_open(struct p9chan *, unsigned index, int rootfd, uint32_t msize, bool trace);
+/* plus: send each listed entry's attributes (FR_P9ATTR, doc/9p-proxy.md). */
+int	p9chan_open(struct p9chan *, unsigned index, int rootfd, uint32_t msize,
+	    bool trace, bool plus);
 void	p9chan_close(struct p9chan *);
 /* Serve what the channel has queued; send replies within the window. */
 int	p9chan_pump(struct p9chan *, struct chan *, struct buf *wire_out);

@@ -493,7 +493,7 @@ open_channels(struct client *c)
 	for (i = 0; i < c->n9p; i++, c->nch++) {
 		chan_init(&c->ch[CH_9P + i], CH_9P + i, -1, -1, WINDOW_9P, WINDOW_9P);
 		if ((r = p9chan_open(&c->p9[i], (unsigned)i, c->rootfd, c->o->msize,
-		    c->o->dbg9p)) != 0) {
+		    c->o->dbg9p, strcmp(c->o->cache, "none") != 0)) != 0) {
 			log_error("9P server: %s", strerror(-r));
 			return r;
 		}

@@ -26,6 +26,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "p9proxy.h"
 #include "subsys.h"
 #include "util.h"
 
@@ -36,6 +37,21 @@
  * are hung up: background jobs end with the session, and cpu never
  * waits forever for a daemon (security.md F04). */
 #define DRAIN_GRACE_MS		2000
+
+/*
+ * A 9P channel with the attribute proxy (p9proxy.h) between the kernel's
+ * socket (the chan's rfd == wfd) and the mux: whole messages only, every
+ * buffer bounded, the socket read only while the proxy can take more.
+ */
+struct p9link {
+	struct p9proxy	*px;		/* NULL: a plain relay (cache none) */
+	struct buf	 kin;		/* from the kernel, not yet parsed */
+	struct buf	 kout;		/* to the kernel */
+	struct buf	 cout;		/* to the client, beyond the credit */
+	bool		 kin_eof;
+};
+#define P9LINK_KIN_MAX	(P9_MSIZE_MAX + 64u * 1024)
+#define P9LINK_OUT_MAX	(2u * P9_MSIZE_MAX + 1024u * 1024)
 
 struct session {
 	const struct subsys_opts *opts;
@@ -48,6 +64,7 @@ struct session {
 	bool		 started;
 	struct chan	 ch[CH_MAX + 1];
 	int		 nch;
+	struct p9link	 p9[MUX_MAX_9P];
 	int		 sigfd;
 	struct buf	 status;	/* partial lines from nsexec */
 	bool		 child_done;
@@ -93,6 +110,8 @@ session_fail(struct session *s, const char *fmt, ...)
 	s->failed = true;
 }
 
+static void p9link_init(struct session *, int);
+
 static struct chan *
 chan_by_id(struct session *s, uint8_t id)
 {
@@ -122,9 +141,11 @@ start_session(struct session *s)
 		frame_put_chan(&s->out, FR_EOF, CH_STDERR);
 	}
 	s->nch = CH_9P;
-	for (i = 0; i < s->sp.n9p; i++, s->nch++)
+	for (i = 0; i < s->sp.n9p; i++, s->nch++) {
 		chan_init(&s->ch[CH_9P + i], CH_9P + i, s->sp.p9_fd[i], s->sp.p9_fd[i],
 		    WINDOW_9P, WINDOW_9P);
+		p9link_init(s, i);
+	}
 	for (i = 0; i < s->nch; i++) {
 		if (s->ch[i].rfd >= 0)
 			fd_set_nonblock(s->ch[i].rfd, 1);
@@ -137,6 +158,137 @@ start_session(struct session *s)
 		kill(s->sp.pid, s->pending_sig);
 	log_debug("started pid %d (%s)", (int)s->sp.pid,
 	    s->setup.argc ? s->setup.argv[0] : "login shell");
+}
+
+/* The attribute proxy for 9P channel i, unless the policy is "none"
+ * (doc/9p-proxy.md): channel 0 is coherent (short TTL), 1 is loose. */
+static void
+p9link_init(struct session *s, int i)
+{
+	struct p9link *l = &s->p9[i];
+	const char *pol = s->setup.cache ? s->setup.cache : "";
+	long long ttl;
+
+	memset(l, 0, sizeof(*l));
+	if (strcmp(pol, "none") == 0)
+		return;
+	ttl = i == 1 || strcmp(pol, "loose") == 0 ?
+	    P9PROXY_TTL_LOOSE_MS : P9PROXY_TTL_COHERENT_MS;
+	if ((l->px = p9proxy_new(ttl)) == NULL) {
+		log_warn("9p channel %d: no memory for the proxy: relaying", i);
+		return;
+	}
+	buf_init(&l->kin, P9LINK_KIN_MAX);
+	buf_init(&l->kout, P9LINK_OUT_MAX);
+	buf_init(&l->cout, P9LINK_OUT_MAX);
+}
+
+static void
+p9link_free(struct p9link *l)
+{
+	if (l->px == NULL)
+		return;
+	if (getenv("CPU_PROXY_DEBUG") != NULL) {
+		const struct p9proxy_stats *st = p9proxy_stats(l->px);
+
+		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
+		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu",
+		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
+		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
+		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
+		    (unsigned long long)st->flush, (unsigned long long)st->mat,
+		    (unsigned long long)st->attrs);
+	}
+	p9proxy_free(l->px);
+	l->px = NULL;
+	buf_free(&l->kin);
+	buf_free(&l->kout);
+	buf_free(&l->cout);
+}
+
+/* A malformed message or a dead socket ends this channel alone: the
+ * kernel sees the socket close (EIO), the client sees EOF. */
+static void
+p9link_end(struct session *s, struct chan *c, struct p9link *l, const char *why)
+{
+	if (why != NULL)
+		log_warn("9p channel %u closed: %s", c->id - CH_9P, why);
+	if (!c->reader_gone)
+		chan_close_reader(c, &s->out);
+	c->rd_eof = c->wr_closed = true;
+	if (c->rfd >= 0)
+		close(c->rfd);
+	c->rfd = c->wfd = -1;
+	buf_reset(&l->kin);
+	buf_reset(&l->kout);
+	buf_reset(&l->cout);
+}
+
+static bool
+p9link_want_read(const struct chan *c, const struct p9link *l)
+{
+	return c->rfd >= 0 && !l->kin_eof && buf_room(&l->kin) > 0 &&
+	    buf_room(&l->cout) >= p9proxy_client_room(l->px);
+}
+
+/*
+ * Move what can move without blocking: client replies through the proxy
+ * to the kernel, kernel requests through the proxy to the client (within
+ * the channel's credit), until nothing changes.
+ */
+static void
+p9link_pump(struct session *s, struct chan *c, struct p9link *l)
+{
+	long long now = now_ms();
+	size_t before, sent;
+	ssize_t n;
+	bool moved;
+	int r;
+
+	do {
+		if (c->rfd < 0)
+			return;
+		moved = false;
+		before = buf_len(&c->wq);
+		r = p9proxy_from_client(l->px, &c->wq, &l->kout, now);
+		if (buf_len(&c->wq) < before) {
+			chan_consumed(c, before - buf_len(&c->wq));
+			moved = true;
+		}
+		if (r < 0)
+			return p9link_end(s, c, l, p9proxy_error(l->px));
+		if (buf_len(&l->kout) > 0) {
+			n = buf_write_fd(&l->kout, c->wfd);
+			if (n > 0)
+				moved = true;
+			else if (n != -EAGAIN)
+				return p9link_end(s, c, l, NULL);	/* unmounted */
+		}
+		if (p9link_want_read(c, l)) {
+			n = buf_read_fd(&l->kin, c->rfd, buf_room(&l->kin));
+			if (n > 0)
+				moved = true;
+			else if (n != -EAGAIN)
+				l->kin_eof = true;
+		}
+		before = buf_len(&l->kin);
+		r = p9proxy_from_kernel(l->px, &l->kin, &l->cout, &l->kout, now);
+		if (buf_len(&l->kin) < before)
+			moved = true;
+		if (r < 0)
+			return p9link_end(s, c, l, p9proxy_error(l->px));
+		if (buf_len(&l->cout) > 0) {
+			sent = chan_send(c, &s->out, buf_ptr(&l->cout), buf_len(&l->cout));
+			buf_consume(&l->cout, sent);
+			if (sent > 0)
+				moved = true;
+		}
+	} while (moved);
+	if (l->kin_eof && !c->rd_eof && buf_len(&l->cout) == 0) {
+		/* The kernel let go (unmount): as the relay's EOF. */
+		frame_put_chan(&s->out, FR_EOF, c->id);
+		c->rd_eof = true;
+	}
 }
 
 static int
@@ -218,6 +370,18 @@ on_frame(struct session *s, struct frame *f)
 		if (rd_end(&f->body) != 0 || (c = chan_by_id(s, id)) == NULL)
 			return session_fail(s, "protocol error: ADJUST on channel %u", id), -EPROTO;
 		chan_on_adjust(c, v);
+		return 0;
+	case FR_P9ATTR:
+		id = rd_u8(&f->body);
+		if ((c = chan_by_id(s, id)) == NULL || id < CH_9P)
+			return session_fail(s, "protocol error: P9ATTR on channel %u", id), -EPROTO;
+		/* Without the proxy (or after its channel ended) they are of
+		 * no use: an optimisation only, never an error. */
+		if (s->p9[id - CH_9P].px != NULL && c->rfd >= 0 &&
+		    p9proxy_on_attrs(s->p9[id - CH_9P].px, f->body.p, f->body.left,
+		    now_ms()) != 0)
+			p9link_end(s, c, &s->p9[id - CH_9P],
+			    p9proxy_error(s->p9[id - CH_9P].px));
 		return 0;
 	case FR_WINCH: {
 		uint16_t rows = rd_u16(&f->body), cols = rd_u16(&f->body);
@@ -436,6 +600,11 @@ session_run(const struct subsys_opts *opts)
 		/* Pump every channel as far as it goes without blocking. */
 		for (i = 0; i < s.nch; i++) {
 			c = &s.ch[i];
+			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL) {
+				p9link_pump(&s, c, &s.p9[i - CH_9P]);
+				chan_flush_owed(c, &s.out);
+				continue;
+			}
 			if ((r = chan_pump_write(c)) == -EPIPE)
 				chan_close_reader(c, &s.out);
 			if ((r = chan_pump_read(c, &s.out)) < 0 && !c->rd_eof) {
@@ -484,6 +653,15 @@ session_run(const struct subsys_opts *opts)
 		}
 		for (i = 0; i < s.nch; i++) {
 			c = &s.ch[i];
+			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL) {
+				struct p9link *l = &s.p9[i - CH_9P];
+
+				if (!s.wire_eof && p9link_want_read(c, l))
+					pfd[n++] = (struct pollfd){ .fd = c->rfd, .events = POLLIN };
+				if (c->wfd >= 0 && buf_len(&l->kout) > 0)
+					pfd[n++] = (struct pollfd){ .fd = c->wfd, .events = POLLOUT };
+				continue;
+			}
 			/* Channels are pumped at the top of every round; poll
 			 * only has to wake us when one can move. */
 			if (!s.wire_eof && chan_want_read(c, &s.out))
@@ -528,6 +706,8 @@ session_run(const struct subsys_opts *opts)
 	setup_free(&s.setup);
 	for (i = 0; i < s.nch; i++)
 		chan_free(&s.ch[i]);
+	for (i = 0; i < MUX_MAX_9P; i++)
+		p9link_free(&s.p9[i]);
 	buf_free(&s.in);
 	buf_free(&s.out);
 	buf_free(&s.status);

@@ -1,0 +1,71 @@
+/*
+ * p9proxy: the remote side's 9P "readdirplus" proxy, one per 9P channel.
+ *
+ * It sits between the kernel's trans=fd socket and the mux channel to
+ * the client's 9P server, parses every message both ways, and answers
+ * locally what the attributes the client sends with each directory
+ * listing (FR_P9ATTR) already tell: Twalk of one cached name, Tgetattr of
+ * a cached entry, Tclunk of a fid that only exists here.  Everything else
+ * is forwarded with its tag translated; a fid that only exists here is
+ * first "materialised" with a Twalk of our own, pipelined before the
+ * request that needs it (the client's server answers in order).
+ * doc/9p-proxy.md gives the rules, the coherence model and the limits.
+ *
+ * No I/O: the caller moves bytes.  Times are milliseconds from any
+ * monotonic clock, passed in so tests can drive expiry.
+ */
+#ifndef CPU_P9PROXY_H
+#define CPU_P9PROXY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Attributes of the coherent channel (cache=none: home, cwd) are trusted
+ * this long: a change made on the client is seen by stat after at most
+ * this (data is never cached: the next read sees it at once). */
+#define P9PROXY_TTL_COHERENT_MS	2000
+/* Read-mostly system trees (cache=loose: the kernel caches them anyway). */
+#define P9PROXY_TTL_LOOSE_MS	60000
+
+/* Room the caller keeps in the output buffers before each call. */
+#define P9PROXY_KOUT_MIN	4096		/* to the kernel, beyond msize */
+
+struct p9proxy;
+
+struct p9proxy_stats {
+	uint64_t	 fwd;		/* kernel requests forwarded */
+	uint64_t	 walk, enoent, getattr, clunk, clone;	/* local */
+	uint64_t	 flush;		/* Rflush answered locally */
+	uint64_t	 mat;		/* materialising walks sent */
+	uint64_t	 attrs;		/* entries received */
+};
+
+struct p9proxy *p9proxy_new(long long ttl_ms);
+void	 p9proxy_free(struct p9proxy *);
+
+/*
+ * Consume whole T-messages from the front of `in`: forwarded ones (and
+ * materialising walks) are appended to `to_client`, local answers to
+ * `to_kernel`.  Stops, returning 0, when `in` holds no whole message or
+ * an output lacks room for the worst case of the next one.  A negative
+ * errno means the channel is broken (malformed message): close it.
+ */
+int	 p9proxy_from_kernel(struct p9proxy *, struct buf *in,
+	    struct buf *to_client, struct buf *to_kernel, long long now);
+/* The same for R-messages from the client; replies go to `to_kernel`. */
+int	 p9proxy_from_client(struct p9proxy *, struct buf *in,
+	    struct buf *to_kernel, long long now);
+/* One FR_P9ATTR body (after the channel byte).  0 or -EPROTO. */
+int	 p9proxy_on_attrs(struct p9proxy *, const uint8_t *p, size_t n,
+	    long long now);
+
+/* Largest message either side may send now (msize, once negotiated). */
+uint32_t p9proxy_msize(const struct p9proxy *);
+/* Bytes `to_client` must have free for any one kernel message. */
+size_t	 p9proxy_client_room(const struct p9proxy *);
+const struct p9proxy_stats *p9proxy_stats(const struct p9proxy *);
+const char *p9proxy_error(const struct p9proxy *);
+
+#endif

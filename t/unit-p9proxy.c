@@ -1,0 +1,650 @@
+/*
+ * unit-p9proxy: the remote side's 9P attribute proxy
+ * (src/cpu-subsystem/p9proxy.c, doc/9p-proxy.md), driven with scripted
+ * kernel requests, client replies and FR_P9ATTR bodies.  Local answers
+ * must be byte for byte what the server would send, tags never collide,
+ * flushes keep "one reply per tag", fids that exist only here are
+ * materialised before anything needs them, and caching stops at every
+ * change and at the TTL.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "p9.h"
+#include "p9proxy.h"
+#include "p9srv.h"
+#include "proto.h"
+#include "unit.h"
+
+#define TTL	2000
+#define DIRQ	((struct p9_qid){ P9_QTDIR, 0, 100 })
+#define ROOTQ	((struct p9_qid){ P9_QTDIR, 0, 2 })
+#define AQ	((struct p9_qid){ P9_QTFILE, 0, 101 })
+#define BQ	((struct p9_qid){ P9_QTDIR, 0, 102 })
+
+static struct p9proxy *px;
+static struct buf kin, cin, tc, tk;	/* kernel in, client in, to client, to kernel */
+static long long now = 1000;
+static int perr;			/* last proxy return */
+
+/* One decoded message taken off an output buffer (a private copy). */
+static uint8_t msgbuf[65536];
+static size_t msglen;
+
+static int
+take(struct buf *b, struct p9_msg *m)
+{
+	uint32_t size;
+
+	if (buf_len(b) < 4 || (size = le_get32(buf_ptr(b))) > buf_len(b) ||
+	    size > sizeof(msgbuf))
+		return -1;
+	memcpy(msgbuf, buf_ptr(b), size);
+	msglen = size;
+	buf_consume(b, size);
+	return p9_decode(msgbuf, size, m);
+}
+
+static void
+from_kernel(const struct p9_msg *t)
+{
+	if (p9_encode(&kin, t) != 0)
+		abort();
+	perr = p9proxy_from_kernel(px, &kin, &tc, &tk, now);
+}
+
+static void
+from_client(const struct p9_msg *r)
+{
+	if (p9_encode(&cin, r) != 0)
+		abort();
+	perr = p9proxy_from_client(px, &cin, &tk, now);
+}
+
+static struct p9_str
+S(const char *s)
+{
+	return (struct p9_str){ s, (uint16_t)strlen(s) };
+}
+
+static struct p9_msg
+twalk(uint16_t tag, uint32_t fid, uint32_t newfid, const char *name)
+{
+	struct p9_msg t = { .type = P9_TWALK, .tag = tag };
+
+	t.u.walk.fid = fid;
+	t.u.walk.newfid = newfid;
+	if (name != NULL) {
+		t.u.walk.nwname = 1;
+		t.u.walk.wname[0] = S(name);
+	}
+	return t;
+}
+
+static struct p9_msg
+tfid(uint8_t type, uint16_t tag, uint32_t fid)
+{
+	struct p9_msg t = { .type = type, .tag = tag };
+
+	if (type == P9_TGETATTR) {
+		t.u.getattr.fid = fid;
+		t.u.getattr.mask = P9_GETATTR_BASIC;
+	} else if (type == P9_TLOPEN)
+		t.u.lopen.fid = fid;
+	else
+		t.u.fid = fid;
+	return t;
+}
+
+static struct p9_attr
+attr_of(struct p9_qid q, uint64_t size)
+{
+	struct p9_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.valid = P9_GETATTR_BASIC;
+	a.qid = q;
+	a.mode = q.type == P9_QTDIR ? 040755 : 0100644;
+	a.nlink = 1;
+	a.size = size;
+	a.blksize = 4096;
+	a.mtime_sec = 1234567890;
+	a.mtime_nsec = 123456789;
+	return a;
+}
+
+/* An FR_P9ATTR body for dir DIRQ, as p9chan.c builds it. */
+static void
+send_attrs(int n, const char **names, const struct p9_attr *attrs)
+{
+	struct buf b, e;
+	struct p9_msg r = { .type = P9_RGETATTR };
+	int i;
+
+	buf_init(&b, 65536);
+	buf_init(&e, 256);
+	buf_put_u8(&b, DIRQ.type);
+	buf_put_u32(&b, DIRQ.version);
+	buf_put_u64(&b, DIRQ.path);
+	for (i = 0; i < n; i++) {
+		r.u.attr = attrs[i];
+		buf_reset(&e);
+		p9_encode(&e, &r);
+		buf_put_str16(&b, names[i], strlen(names[i]));
+		buf_put(&b, buf_ptr(&e) + P9_HDRSZ, P9ATTR_ATTR);
+	}
+	perr = p9proxy_on_attrs(px, buf_ptr(&b), buf_len(&b), now);
+	buf_free(&b);
+	buf_free(&e);
+}
+
+/* Forward one kernel request and answer it as the client: returns the
+ * tag the proxy used towards the client. */
+static uint16_t
+forwarded(const struct p9_msg *t, uint8_t want_type)
+{
+	struct p9_msg m;
+
+	from_kernel(t);
+	if (take(&tc, &m) != 0 || m.type != want_type)
+		return 0xFFFF;
+	return m.tag;
+}
+
+static void
+setup_session(void)
+{
+	struct p9_msg t = { .type = P9_TVERSION, .tag = P9_NOTAG }, r, m;
+	struct p9_dirent de;
+	struct buf data;
+	const char *names[2] = { "a", "b" };
+	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 4096) };
+	uint16_t ct;
+
+	t.u.version.msize = 65536;
+	t.u.version.version = S(P9_VERSION_L);
+	from_kernel(&t);
+	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TVERSION &&
+	    m.tag == P9_NOTAG, "Tversion goes through untouched");
+	r = (struct p9_msg){ .type = P9_RVERSION, .tag = P9_NOTAG };
+	r.u.version.msize = 65536;
+	r.u.version.version = S(P9_VERSION_L);
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RVERSION &&
+	    p9proxy_msize(px) == 65536, "Rversion goes back, msize learnt");
+
+	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 7 };
+	t.u.attach.fid = 0;
+	t.u.attach.afid = P9_NOFID;
+	t.u.attach.uname = S("root");
+	t.u.attach.aname = S("");
+	ct = forwarded(&t, P9_TATTACH);
+	r = (struct p9_msg){ .type = P9_RATTACH, .tag = ct };
+	r.u.qid = ROOTQ;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RATTACH && m.tag == 7,
+	    "Rattach gets the kernel's tag back");
+
+	t = twalk(7, 0, 1, "d");
+	ct = forwarded(&t, P9_TWALK);
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = ct };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = DIRQ;
+	from_client(&r);
+	take(&tk, &m);
+
+	/* Open and list d: attributes first, then the Rreaddir. */
+	t = tfid(P9_TLOPEN, 8, 1);
+	ct = forwarded(&t, P9_TLOPEN);
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ct };
+	r.u.ropen.qid = DIRQ;
+	from_client(&r);
+	take(&tk, &m);
+
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 9 };
+	t.u.io.fid = 1;
+	t.u.io.offset = 0;
+	t.u.io.count = 8192;
+	ct = forwarded(&t, P9_TREADDIR);
+	send_attrs(2, names, at);
+	ok(perr == 0, "attributes accepted");
+	buf_init(&data, 4096);
+	de = (struct p9_dirent){ AQ, 1, 8, S("a") };
+	p9_dirent_put(&data, &de);
+	de = (struct p9_dirent){ BQ, 2, 4, S("b") };
+	p9_dirent_put(&data, &de);
+	r = (struct p9_msg){ .type = P9_RREADDIR, .tag = ct };
+	r.u.rio.count = (uint32_t)buf_len(&data);
+	r.u.rio.data = buf_ptr(&data);
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 9,
+	    "Rreaddir goes back with the kernel's tag");
+	t.u.io.offset = 2;
+	ct = forwarded(&t, P9_TREADDIR);
+	r.tag = ct;
+	r.u.rio.count = 0;
+	from_client(&r);
+	take(&tk, &m);
+	buf_free(&data);
+}
+
+static void
+expect_local(const struct p9_msg *want, const char *what)
+{
+	struct buf b;
+	struct p9_msg m;
+
+	buf_init(&b, 4096);
+	p9_encode(&b, want);
+	ok(perr == 0 && buf_len(&tc) == 0 && buf_len(&tk) == buf_len(&b) &&
+	    memcmp(buf_ptr(&tk), buf_ptr(&b), buf_len(&b)) == 0,
+	    "%s: answered here, bytes as the server's", what);
+	buf_free(&b);
+	while (take(&tk, &m) == 0)
+		;
+}
+
+static void
+test_local(void)
+{
+	struct p9_msg t, want = { .type = P9_RWALK, .tag = 20 };
+
+	t = twalk(20, 1, 2, "a");
+	from_kernel(&t);
+	want.u.rwalk.nwqid = 1;
+	want.u.rwalk.wqid[0] = AQ;
+	expect_local(&want, "Twalk of a listed name");
+
+	t = tfid(P9_TGETATTR, 21, 2);
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RGETATTR, .tag = 21 };
+	want.u.attr = attr_of(AQ, 42);
+	expect_local(&want, "Tgetattr of the virtual fid");
+
+	t = twalk(22, 2, 3, NULL);
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RWALK, .tag = 22 };
+	expect_local(&want, "Twalk clone of a virtual fid");
+
+	t = tfid(P9_TCLUNK, 23, 3);
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RCLUNK, .tag = 23 };
+	expect_local(&want, "Tclunk of a virtual fid");
+	t = tfid(P9_TCLUNK, 23, 2);
+	from_kernel(&t);
+	expect_local(&want, "Tclunk of the other");
+
+	t = twalk(24, 1, 4, "zz");
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RLERROR, .tag = 24 };
+	want.u.ecode = ENOENT;
+	expect_local(&want, "Twalk of a name absent from a complete listing");
+
+	t = twalk(25, 1, 4, "..");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&tc) > 0,
+	    "Twalk of '..' is forwarded");
+	buf_reset(&tc);
+}
+
+static void
+test_materialise(void)
+{
+	struct p9_msg t, m, r;
+	uint16_t wt, ot;
+
+	t = twalk(30, 1, 5, "a");
+	from_kernel(&t);
+	buf_reset(&tk);
+	t = tfid(P9_TLOPEN, 30, 5);
+	from_kernel(&t);
+	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK &&
+	    m.u.walk.fid == 1 && m.u.walk.newfid == 5 && m.u.walk.nwname == 1 &&
+	    m.u.walk.wname[0].len == 1 && m.u.walk.wname[0].s[0] == 'a',
+	    "Tlopen of a virtual fid: our Twalk(1, 5, a) first");
+	wt = m.tag;
+	ok(take(&tc, &m) == 0 && m.type == P9_TLOPEN && m.u.lopen.fid == 5 &&
+	    m.tag != wt, "... then the Tlopen, pipelined, another tag");
+	ot = m.tag;
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = wt };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = AQ;
+	from_client(&r);
+	ok(perr == 0 && buf_len(&tk) == 0, "our Rwalk is not passed on");
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
+	r.u.ropen.qid = AQ;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RLOPEN && m.tag == 30 &&
+	    buf_len(&tk) == 0, "Rlopen reaches the kernel with its tag, once");
+	t = tfid(P9_TCLUNK, 31, 5);
+	from_kernel(&t);
+	ok(take(&tc, &m) == 0 && m.type == P9_TCLUNK && buf_len(&tk) == 0,
+	    "a materialised fid's Tclunk goes to the client");
+	buf_reset(&tc);
+
+	/* Failure: the walk's error answers the kernel's request. */
+	t = twalk(32, 1, 6, "b");
+	from_kernel(&t);
+	buf_reset(&tk);
+	t = tfid(P9_TREADLINK, 33, 6);
+	from_kernel(&t);
+	take(&tc, &m);
+	wt = m.tag;
+	take(&tc, &m);
+	ot = m.tag;
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = wt };
+	r.u.ecode = ENOENT;
+	from_client(&r);
+	r.tag = ot;
+	r.u.ecode = EBADF;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RLERROR &&
+	    m.tag == 33 && m.u.ecode == ENOENT && buf_len(&tk) == 0,
+	    "failed materialisation: the request gets the walk's ENOENT");
+	t = tfid(P9_TCLUNK, 34, 6);
+	from_kernel(&t);
+	ok(take(&tk, &m) == 0 && m.type == P9_RCLUNK && buf_len(&tc) == 0,
+	    "... and its Tclunk is answered here");
+
+	/* Clunking a base with a virtual fid on it materialises that first. */
+	t = twalk(35, 1, 7, "a");
+	from_kernel(&t);
+	buf_reset(&tk);
+	t = twalk(36, 1, 8, NULL);		/* a real clone to clunk */
+	t.u.walk.newfid = 1;			/* ... no: onto itself */
+	from_kernel(&t);
+	ok(take(&tc, &m) == 0 && m.type == P9_TWALK && m.u.walk.newfid == 7 &&
+	    take(&tc, &m) == 0 && m.type == P9_TWALK && m.u.walk.newfid == 1,
+	    "a Twalk moving a base fid materialises its dependents first");
+	r = (struct p9_msg){ .type = P9_RWALK };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = AQ;
+	buf_reset(&tc);
+}
+
+static void
+test_flush(void)
+{
+	struct p9_msg t, m, r;
+	uint16_t ct, ft;
+
+	/* A second session state is not needed: flush a forwarded read. */
+	t = (struct p9_msg){ .type = P9_TREAD, .tag = 40 };
+	t.u.io.fid = 1;
+	t.u.io.count = 10;
+	ct = forwarded(&t, P9_TREAD);
+	t = (struct p9_msg){ .type = P9_TFLUSH, .tag = 41 };
+	t.u.oldtag = 40;
+	from_kernel(&t);
+	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TFLUSH &&
+	    m.u.oldtag == ct && m.tag != ct, "Tflush of a forwarded request: "
+	    "forwarded, oldtag translated");
+	ft = m.tag;
+	r = (struct p9_msg){ .type = P9_RREAD, .tag = ct };
+	r.u.rio.count = 0;
+	from_client(&r);
+	r = (struct p9_msg){ .type = P9_RFLUSH, .tag = ft };
+	from_client(&r);
+	ok(take(&tk, &m) == 0 && m.type == P9_RREAD && m.tag == 40 &&
+	    take(&tk, &m) == 0 && m.type == P9_RFLUSH && m.tag == 41,
+	    "... the old reply, then Rflush, with the kernel's tags");
+
+	t = (struct p9_msg){ .type = P9_TFLUSH, .tag = 42 };
+	t.u.oldtag = 20;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tc) == 0 && take(&tk, &m) == 0 &&
+	    m.type == P9_RFLUSH && m.tag == 42,
+	    "Tflush of a request answered here: Rflush at once");
+
+	/* Flush before the reply: the old reply is dropped if the client
+	 * answers Rflush without it (never after Rflush). */
+	t = (struct p9_msg){ .type = P9_TREAD, .tag = 43 };
+	t.u.io.fid = 1;
+	t.u.io.count = 10;
+	ct = forwarded(&t, P9_TREAD);
+	t = (struct p9_msg){ .type = P9_TFLUSH, .tag = 44 };
+	t.u.oldtag = 43;
+	from_kernel(&t);
+	take(&tc, &m);
+	r = (struct p9_msg){ .type = P9_RFLUSH, .tag = m.tag };
+	from_client(&r);
+	r = (struct p9_msg){ .type = P9_RREAD, .tag = ct };
+	from_client(&r);
+	ok(take(&tk, &m) == 0 && m.type == P9_RFLUSH && m.tag == 44 &&
+	    buf_len(&tk) == 0 && perr < 0,
+	    "nothing passes after Rflush (a late reply is a protocol error)");
+}
+
+static void
+test_invalidate_ttl(void)
+{
+	struct p9_msg t, m;
+
+	t = (struct p9_msg){ .type = P9_TMKDIR, .tag = 50 };
+	t.u.mkdir.dfid = 1;
+	t.u.mkdir.name = S("new");
+	t.u.mkdir.mode = 0755;
+	from_kernel(&t);
+	buf_reset(&tc);
+	t = twalk(51, 1, 9, "a");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 &&
+	    m.type == P9_TWALK, "after Tmkdir in the directory: walks go to the client");
+	t = twalk(52, 1, 9, "zz");
+	from_kernel(&t);
+	ok(buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK,
+	    "... and a missing name is no longer ENOENT here");
+}
+
+static void
+test_ttl(void)
+{
+	const char *names[1] = { "a" };
+	struct p9_attr at[1] = { attr_of(AQ, 42) };
+	struct p9_msg t, m;
+
+	send_attrs(1, names, at);
+	t = twalk(60, 1, 10, "a");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tc) == 0 && take(&tk, &m) == 0 &&
+	    m.type == P9_RWALK, "fresh attributes: answered here");
+	buf_reset(&tk);
+	now += TTL;
+	t = tfid(P9_TGETATTR, 61, 10);
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 &&
+	    m.type == P9_TWALK && take(&tc, &m) == 0 && m.type == P9_TGETATTR,
+	    "after the TTL: Tgetattr materialises and goes to the client");
+	t = twalk(62, 1, 11, "a");
+	from_kernel(&t);
+	ok(buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK,
+	    "after the TTL: Twalk goes to the client");
+}
+
+static void
+test_malformed(void)
+{
+	static const uint8_t tiny[] = { 3, 0, 0, 0 };
+	static const uint8_t badwalk[] = { 9 + 2, 0, 0, 0, P9_TWALK, 1, 0, 0, 0 };
+	uint8_t attrs[20] = { 0 };
+
+	buf_reset(&kin);
+	buf_put(&kin, tiny, sizeof(tiny));
+	ok(p9proxy_from_kernel(px, &kin, &tc, &tk, now) < 0,
+	    "a size field under 7 from the kernel ends the channel");
+	buf_reset(&kin);
+	buf_put(&kin, badwalk, sizeof(badwalk));
+	buf_put_u16(&kin, 0);
+	ok(p9proxy_from_kernel(px, &kin, &tc, &tk, now) < 0,
+	    "a truncated Twalk ends the channel");
+	ok(p9proxy_on_attrs(px, attrs, 5, now) < 0, "a short attribute body: error");
+	le_put16(attrs + 13, 200);
+	ok(p9proxy_on_attrs(px, attrs, sizeof(attrs), now) < 0,
+	    "an attribute entry longer than its body: error");
+	buf_reset(&cin);
+	{
+		struct p9_msg r = { .type = P9_RCLUNK, .tag = 4321 };
+
+		p9_encode(&cin, &r);
+	}
+	ok(p9proxy_from_client(px, &cin, &tk, now) < 0,
+	    "a reply to a tag never sent ends the channel");
+}
+
+/*
+ * The client half: what p9srv's dirattr hook reports for each listed
+ * entry is exactly the Rgetattr the server gives a Twalk + Tgetattr.
+ */
+static struct { char name[64]; struct p9_attr a; struct p9_qid dir; } seen[16];
+static int nseen;
+
+static void
+on_dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t n,
+    const struct p9_attr *a)
+{
+	(void)arg;
+	if (nseen < 16 && n < 64) {
+		memcpy(seen[nseen].name, name, n);
+		seen[nseen].name[n] = '\0';
+		seen[nseen].a = *a;
+		seen[nseen].dir = *dq;
+		nseen++;
+	}
+}
+
+static int
+srv_rpc(struct p9conn *c, struct p9_msg *t, struct p9_msg *r)
+{
+	static struct buf in, out;
+	static uint8_t copy[65536];
+	size_t n;
+
+	if (in.max == 0) {
+		buf_init(&in, 1 << 20);
+		buf_init(&out, 4 << 20);
+	}
+	buf_reset(&out);
+	if (p9_encode(&in, t) != 0 || p9conn_process(c, &in, &out) != 0 ||
+	    (n = buf_len(&out)) > sizeof(copy))
+		return -1;
+	memcpy(copy, buf_ptr(&out), n);
+	msglen = n;
+	return p9_decode(copy, n, r);
+}
+
+static void
+test_client_hook(void)
+{
+	char dir[] = "/tmp/unit-p9proxy.XXXXXX", path[128];
+	struct p9srv_conf conf = { .dirattr = on_dirattr };
+	struct p9_msg t, r;
+	struct p9conn *c;
+	int fd, i, bad = 0, nfound = 0;
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(path, sizeof(path), "%s/file", dir);
+	if ((fd = open(path, O_CREAT | O_WRONLY, 0640)) < 0 || write(fd, "hello", 5) != 5)
+		abort();
+	close(fd);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	mkdir(path, 0751);
+	snprintf(path, sizeof(path), "%s/link", dir);
+	if (symlink("file", path) != 0)
+		abort();
+	conf.rootfd = open(dir, O_PATH | O_DIRECTORY);
+	c = p9conn_new(&conf);
+	t = (struct p9_msg){ .type = P9_TVERSION, .tag = P9_NOTAG };
+	t.u.version.msize = 65536;
+	t.u.version.version = S(P9_VERSION_L);
+	srv_rpc(c, &t, &r);
+	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 1 };
+	t.u.attach.fid = 0;
+	t.u.attach.afid = P9_NOFID;
+	t.u.attach.uname = S("root");
+	t.u.attach.aname = S("");
+	srv_rpc(c, &t, &r);
+	t = twalk(1, 0, 1, NULL);
+	srv_rpc(c, &t, &r);
+	t = tfid(P9_TLOPEN, 1, 1);
+	srv_rpc(c, &t, &r);
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 1 };
+	t.u.io.fid = 1;
+	t.u.io.count = 8192;
+	ok(srv_rpc(c, &t, &r) == 0 && r.type == P9_RREADDIR && nseen == 3,
+	    "readdir: the hook saw the 3 entries, not '.' or '..'");
+	for (i = 0; i < nseen; i++) {
+		struct buf a, b;
+		struct p9_msg ra = { .type = P9_RGETATTR, .tag = 2 };
+
+		t = twalk(2, 0, 2, seen[i].name);
+		if (srv_rpc(c, &t, &r) != 0 || r.type != P9_RWALK ||
+		    r.u.rwalk.wqid[0].path != seen[i].a.qid.path ||
+		    r.u.rwalk.wqid[0].type != seen[i].a.qid.type)
+			bad = 1;
+		t = tfid(P9_TGETATTR, 2, 2);
+		buf_init(&a, 4096);
+		buf_init(&b, 4096);
+		ra.u.attr = seen[i].a;
+		p9_encode(&a, &ra);
+		if (srv_rpc(c, &t, &r) != 0 || p9_encode(&b, &r) != 0 ||
+		    buf_len(&a) != buf_len(&b) ||
+		    memcmp(buf_ptr(&a), buf_ptr(&b), buf_len(&a)) != 0)
+			bad = 1;
+		else
+			nfound++;
+		buf_free(&a);
+		buf_free(&b);
+		t = tfid(P9_TCLUNK, 2, 2);
+		srv_rpc(c, &t, &r);
+	}
+	ok(!bad && nfound == 3, "each entry's attributes equal the server's "
+	    "Rwalk qid and Rgetattr bytes (file, directory, symlink)");
+	p9conn_free(c);
+	close(conf.rootfd);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		diag("cleanup failed");
+}
+
+int
+main(void)
+{
+	unit_start(60);
+	buf_init(&kin, 1 << 20);
+	buf_init(&cin, 1 << 20);
+	buf_init(&tc, 4 << 20);
+	buf_init(&tk, 4 << 20);
+	test_client_hook();
+	px = p9proxy_new(TTL);
+	setup_session();
+	test_local();
+	test_materialise();
+	test_flush();
+	p9proxy_free(px);
+
+	/* A fresh proxy for the cache rules. */
+	buf_reset(&kin);
+	buf_reset(&cin);
+	buf_reset(&tc);
+	buf_reset(&tk);
+	px = p9proxy_new(TTL);
+	setup_session();
+	test_invalidate_ttl();
+	test_ttl();
+	test_malformed();
+	p9proxy_free(px);
+	buf_free(&kin);
+	buf_free(&cin);
+	buf_free(&tc);
+	buf_free(&tk);
+	return unit_done();
+}
