@@ -326,8 +326,13 @@ test_materialise(void)
 	    buf_len(&tk) == 0, "Rlopen reaches the kernel with its tag, once");
 	t = tfid(P9_TCLUNK, 31, 5);
 	from_kernel(&t);
-	ok(take(&tc, &m) == 0 && m.type == P9_TCLUNK && buf_len(&tk) == 0,
+	ok(take(&tc, &m) == 0 && m.type == P9_TCLUNK,
 	    "a materialised fid's Tclunk goes to the client");
+	ok(take(&tk, &r) == 0 && r.type == P9_RCLUNK && r.tag == 31 &&
+	    buf_len(&tk) == 0, "... and the kernel has its Rclunk at once");
+	r = (struct p9_msg){ .type = P9_RCLUNK, .tag = m.tag };
+	from_client(&r);
+	ok(perr == 0 && buf_len(&tk) == 0, "the client's Rclunk is swallowed");
 	buf_reset(&tc);
 
 	/* Failure: the walk's error answers the kernel's request. */

@@ -52,6 +52,7 @@ struct pfid {
 	uint32_t	 num;
 	uint8_t		 state;
 	bool		 qid_known;	/* false: xattr/auth fid, or not learnt */
+	bool		 xcreate;	/* Txattrcreate: its Tclunk sets the value */
 	struct p9_qid	 qid;
 	/* Where its attributes live in the cache: (directory, name). */
 	bool		 key_known;
@@ -932,6 +933,24 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		return fail(px, r, "out of memory");
 	if (put_retagged(tc, m, len, tag) != 0)
 		return fail(px, -ENOBUFS, "no room");
+	if (t.type == P9_TXATTRCREATE && (f = fid_get(px, t.u.xattrcreate.fid)) != NULL)
+		f->xcreate = true;
+	if (t.type == P9_TCLUNK) {
+		/*
+		 * A clunk cannot fail in a way the kernel acts on (it
+		 * forgets the fid either way), except the one that sets an
+		 * xattr: answer the others now and swallow the client's
+		 * reply, saving a round trip per closed file.  The Tclunk is
+		 * already queued ahead of anything that reuses the fid.
+		 */
+		f = fid_get(px, t.u.fid);
+		if (f == NULL || !f->xcreate) {
+			p->own = true;
+			px->st.clunk++;
+			if (put_empty(tk, P9_RCLUNK, t.tag) != 0)
+				return -ENOBUFS;
+		}
+	}
 	if (t.type == P9_TCLUNK || t.type == P9_TREMOVE)
 		fid_del(px, t.u.fid);	/* gone whatever the reply says */
 	px->st.fwd++;
@@ -1143,6 +1162,10 @@ from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 	}
 	if ((p = pend_get(px, r.tag)) == NULL)
 		return fail(px, -EPROTO, "reply to a tag never sent");
+	if (p->own && p->type == P9_TCLUNK) {
+		pend_free(px, p);	/* answered early (see from_kernel_one) */
+		return 0;
+	}
 	if (p->own) {
 		/* Our materialising walk. */
 		if (r.type != P9_RWALK || r.u.rwalk.nwqid != p->nwname) {
