@@ -47,7 +47,8 @@ info nofile "$(ulimit -n)"
 
 sshd_setup || exit 1
 # sshfs needs sftp: the test sshd only names the cpu subsystem.
-echo "Subsystem sftp /usr/lib/openssh/sftp-server" >> "$S/sshd_config"
+grep -qs '^Subsystem[[:space:]]*sftp' "$S/sshd_config" "$S/cpu.conf" ||
+	echo "Subsystem sftp /usr/lib/openssh/sftp-server" >> "$S/sshd_config"
 if [ -n "${ALT:-}" ]; then
 	echo "Subsystem cpualt $ALT/src/cpu-subsystem/cpu-subsystem -N $ALT/src/nsexec/nsexec" >> "$S/sshd_config"
 	# cpu always asks for the subsystem "cpu": rename it on the way.
