@@ -269,6 +269,14 @@ test_local(void)
 	want.u.attr = attr_of(AQ, 42);
 	expect_local(&want, "Tgetattr of the virtual fid");
 
+	t = (struct p9_msg){ .type = P9_TXATTRWALK, .tag = 26 };
+	t.u.xattrwalk.fid = 2;
+	t.u.xattrwalk.newfid = 9;
+	t.u.xattrwalk.name = S("security.selinux");
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RLERROR, .tag = 26 };
+	want.u.ecode = ENODATA;
+	expect_local(&want, "Txattrwalk of security.selinux");
 	t = twalk(22, 2, 3, NULL);
 	from_kernel(&t);
 	want = (struct p9_msg){ .type = P9_RWALK, .tag = 22 };
@@ -292,6 +300,15 @@ test_local(void)
 	from_kernel(&t);
 	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&tc) > 0,
 	    "Twalk of '..' is forwarded");
+	buf_reset(&tc);
+
+	t = (struct p9_msg){ .type = P9_TXATTRWALK, .tag = 27 };
+	t.u.xattrwalk.fid = 1;
+	t.u.xattrwalk.newfid = 9;
+	t.u.xattrwalk.name = S("user.comment");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&tc) > 0,
+	    "Txattrwalk of user.comment is forwarded");
 	buf_reset(&tc);
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -31,6 +32,17 @@ main(int argc, char **argv)
 	 * and descriptors out of reach of the remote (fail closed). */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		log_fatal(255, "cannot make this process non-dumpable: %s", strerror(errno));
+	/* The 9P server holds a descriptor per fid, and the remote kernel
+	 * keeps a fid for every entry it caches: `find` over a big tree
+	 * passes 1024 at once.  Use what the hard limit allows. */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	code = client_run(&o);
 	strv_free(&o.sshopts);
 	return code;

@@ -827,6 +827,16 @@ try_getattr(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	return 1;
 }
 
+/* security.* or trusted.*: names the client never exposes (see above). */
+static bool
+protected_xattr(const struct p9_str *n)
+{
+	if (n->len > 255 || memchr(n->s, '\0', n->len) != NULL)
+		return false;	/* let the server judge a bad name */
+	return (n->len > 9 && memcmp(n->s, "security.", 9) == 0) ||
+	    (n->len > 8 && memcmp(n->s, "trusted.", 8) == 0);
+}
+
 static int
 on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
     size_t len, struct buf *tc, struct buf *tk)
@@ -902,6 +912,22 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 	case P9_TGETATTR:
 		if ((r = try_getattr(px, &t, tk, now)) != 0)
 			return r < 0 ? fail(px, r, "no room") : 0;
+		break;
+	case P9_TXATTRWALK:
+		/*
+		 * `ls -l` asks for security.selinux on every entry, and the
+		 * kernel for security.capability before writes.  The client's
+		 * server answers every security./trusted. name ENODATA without
+		 * looking (lib/p9srv-xattr.c); so can we, for a plain fid we
+		 * know, with no fid to create first.
+		 */
+		if ((f = fid_get(px, t.u.xattrwalk.fid)) != NULL && f->state != F_DEAD &&
+		    f->qid_known && !f->xcreate &&
+		    t.u.xattrwalk.newfid != t.u.xattrwalk.fid &&
+		    protected_xattr(&t.u.xattrwalk.name)) {
+			px->st.xattr++;
+			return put_lerror(tk, t.tag, ENODATA) == 0 ? 0 : -ENOBUFS;
+		}
 		break;
 	case P9_TCLUNK:
 		if ((f = fid_get(px, t.u.fid)) != NULL && f->state != F_REAL) {

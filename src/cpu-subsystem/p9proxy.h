@@ -38,6 +38,7 @@ struct p9proxy_stats {
 	uint64_t	 fwd;		/* kernel requests forwarded */
 	uint64_t	 walk, enoent, getattr, clunk, clone;	/* local */
 	uint64_t	 flush;		/* Rflush answered locally */
+	uint64_t	 xattr;		/* security./trusted. probes answered */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
