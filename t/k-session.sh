@@ -90,6 +90,13 @@ gone() { ! pgrep -f "$1" >/dev/null; }
 check "after the client is killed no session process remains" wait_for 80 gone cpu-k-session-marker
 check "after the client is killed no nsexec or subsystem remains" wait_for 50 gone "cpu-subsystem"
 
+# A tree with more entries than the usual soft limit of 1024 descriptors:
+# the remote kernel keeps a fid (a descriptor on the client) per cached
+# entry, so cpu lifts its own soft limit.
+n_local=$(find /usr/lib/python3.11 | wc -l)
+n_remote=$( (ulimit -Sn 1024; cpu cputest find /usr/lib/python3.11) | wc -l)
+check_eq "find over $n_local entries with a 1024-descriptor soft limit" "$n_local" "$n_remote"
+
 # F01: the ssh connection drops while the remote reads the client's files.
 head -c 268435456 /dev/zero > "$T/home/big"
 "$CPU" -F "$SSH_CONFIG" -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/home" cputest \
