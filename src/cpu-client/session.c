@@ -533,6 +533,16 @@ loop(struct client *c)
 				frame_put_chan(&c->out, FR_EOF, ch->id);
 			chan_flush_owed(ch, &c->out);
 		}
+		/* Send at once what this round produced (9P replies above all),
+		 * rather than after another trip through poll. */
+		if (buf_len(&c->out) > 0 && !c->out_dead) {
+			ssize_t w = buf_write_fd(&c->out, c->tr.to_fd);
+
+			if (w < 0 && w != -EAGAIN) {
+				c->out_dead = true;
+				buf_reset(&c->out);
+			}
+		}
 		if (c->failed)
 			break;
 		if (c->exit_got && output_drained(c))

@@ -576,7 +576,8 @@ session_run(const struct subsys_opts *opts)
 	sigset_t mask;
 	long long deadline = now_ms() + HANDSHAKE_TIMEOUT_MS;
 	int i, n, timeout, r;
-	int idx_win, idx_wout, idx_sig, idx_stat;
+	int idx_win, idx_wout, idx_sig, idx_stat, idx_rd[CH_MAX + 1];
+	bool readable[CH_MAX + 1];
 
 	memset(&s, 0, sizeof(s));
 	s.opts = opts;
@@ -595,9 +596,16 @@ session_run(const struct subsys_opts *opts)
 	fd_set_nonblock(STDIN_FILENO, 1);
 	fd_set_nonblock(STDOUT_FILENO, 1);
 	frame_put_hello(&s.out, 0);
+	for (i = 0; i <= CH_MAX; i++) {
+		readable[i] = true;
+		idx_rd[i] = -1;
+	}
 
 	for (;;) {
-		/* Pump every channel as far as it goes without blocking. */
+		/* Pump every channel as far as it goes without blocking.  A
+		 * plain channel's source is read only when poll said so (or
+		 * on the first round): a read that would only say EAGAIN is a
+		 * syscall per message for nothing. */
 		for (i = 0; i < s.nch; i++) {
 			c = &s.ch[i];
 			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL) {
@@ -607,15 +615,28 @@ session_run(const struct subsys_opts *opts)
 			}
 			if ((r = chan_pump_write(c)) == -EPIPE)
 				chan_close_reader(c, &s.out);
-			if ((r = chan_pump_read(c, &s.out)) < 0 && !c->rd_eof) {
+			if (!readable[i])
+				;
+			else if ((r = chan_pump_read(c, &s.out)) < 0 && !c->rd_eof) {
 				/* A read error on the command's side ends that stream. */
 				frame_put_chan(&s.out, FR_EOF, c->id);
 				c->rd_eof = true;
 			}
+			readable[i] = false;
 			chan_flush_owed(c, &s.out);
 		}
 		if (s.started)
 			maybe_send_exit(&s);
+		/* Send at once what the round produced, rather than after
+		 * another trip through poll. */
+		if (buf_len(&s.out) > 0 && !s.out_dead) {
+			ssize_t w = buf_write_fd(&s.out, STDOUT_FILENO);
+
+			if (w < 0 && w != -EAGAIN) {
+				s.wire_eof = s.out_dead = true;
+				buf_reset(&s.out);
+			}
+		}
 		if (s.started && s.child_done && output_done(&s) && !s.no_children &&
 		    s.drain_at == 0)
 			s.drain_at = now_ms();
@@ -653,6 +674,7 @@ session_run(const struct subsys_opts *opts)
 		}
 		for (i = 0; i < s.nch; i++) {
 			c = &s.ch[i];
+			idx_rd[i] = -1;
 			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL) {
 				struct p9link *l = &s.p9[i - CH_9P];
 
@@ -664,8 +686,10 @@ session_run(const struct subsys_opts *opts)
 			}
 			/* Channels are pumped at the top of every round; poll
 			 * only has to wake us when one can move. */
-			if (!s.wire_eof && chan_want_read(c, &s.out))
-				pfd[n++] = (struct pollfd){ .fd = c->rfd, .events = POLLIN };
+			if (!s.wire_eof && chan_want_read(c, &s.out)) {
+				pfd[n] = (struct pollfd){ .fd = c->rfd, .events = POLLIN };
+				idx_rd[i] = n++;
+			}
 			if (chan_want_write(c))
 				pfd[n++] = (struct pollfd){ .fd = c->wfd, .events = POLLOUT };
 		}
@@ -698,10 +722,11 @@ session_run(const struct subsys_opts *opts)
 				buf_reset(&s.out);
 			}
 		}
-		/* Pollers that hung up are pumped above on the next round;
-		 * reading them yields EOF/EIO and closes the stream. */
-		if (s.started)
-			reap(&s);
+		/* Ready sources (data, EOF or a hang-up) are read at the top
+		 * of the next round; children are reaped when SIGCHLD says. */
+		for (i = 0; i < s.nch; i++)
+			if (idx_rd[i] >= 0 && pfd[idx_rd[i]].revents)
+				readable[i] = true;
 	}
 	setup_free(&s.setup);
 	for (i = 0; i < s.nch; i++)
