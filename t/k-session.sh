@@ -90,6 +90,17 @@ gone() { ! pgrep -f "$1" >/dev/null; }
 check "after the client is killed no session process remains" wait_for 80 gone cpu-k-session-marker
 check "after the client is killed no nsexec or subsystem remains" wait_for 50 gone "cpu-subsystem"
 
+# F05: stdout stalled (its reader sleeps) while the command writes 50 MiB
+# to it, and another process of the session reads and writes the client's
+# files: 9P keeps flowing, the write lands while stdout is still stalled.
+rm -f "$T/home/f05.marker"
+head -c 33554432 /dev/zero > "$T/home/big"
+cpu -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/home" cputest sh -c \
+	'head -c 52428800 /dev/zero & cat /srv/big >/dev/null && echo ok > /srv/f05.marker; wait' |
+	{ wait_for 150 test -s "$T/home/f05.marker" && echo marker-before-reading > "$T/f05.order"; wc -c > "$T/f05.count"; }
+check "F05 9P traffic completes while stdout is stalled" grep -q marker-before-reading "$T/f05.order"
+check_eq "F05 then every stdout byte arrives" 52428800 "$(tr -d ' ' < "$T/f05.count")"
+
 # A tree with more entries than the usual soft limit of 1024 descriptors:
 # the remote kernel keeps a fid (a descriptor on the client) per cached
 # entry, so cpu lifts its own soft limit.
