@@ -3,7 +3,9 @@
 #   1. build with warnings as errors and run `make check` (kernel 9p tests
 #      run in user-mode-linux where this kernel has no 9p);
 #   2. the unit and protocol tests again under ASan+UBSan;
-#   3. make distcheck.
+#   3. make distcheck;
+#   4. the Debian packages built and installed into a throwaway root in
+#      user-mode-linux, with sessions against its sshd (make deb deb-check).
 # Ends with one line "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
@@ -45,6 +47,14 @@ cd "$top"
 echo "== make distcheck"
 ( cd build/main && make -j2 distcheck TESTS="t/unit-buf t/unit-frame t/unit-p9codec t/setup-frames.sh t/client-frames.sh" >distcheck.log 2>&1 ) && pass=$((pass + 1)) ||
 	{ fail=$((fail + 1)); rc=1; tail -n 40 build/main/distcheck.log; }
+
+echo "== Debian packages: build, install into a throwaway root, run sessions"
+if ( cd build/main && make deb >deb.log 2>&1 && make deb-check ); then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); rc=1
+	tail -n 40 build/main/deb.log
+fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] || rc=1
