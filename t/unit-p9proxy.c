@@ -637,10 +637,72 @@ test_client_hook(void)
 		diag("cleanup failed");
 }
 
+/* Lazy opens (the loose channel): Rlopen here, the client's open only
+ * in front of the first read, and its failure is that read's. */
+static void
+test_lazy_open(void)
+{
+	struct p9_msg t, m, r, want;
+	uint16_t wt, ot, rt;
+
+	p9proxy_set_lazy_open(px, true);
+	t = twalk(60, 1, 20, "a");
+	from_kernel(&t);
+	while (take(&tk, &m) == 0)
+		;
+	t = tfid(P9_TLOPEN, 61, 20);
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RLOPEN, .tag = 61 };
+	want.u.ropen.qid = AQ;
+	expect_local(&want, "read-only Tlopen of a file, lazy");
+	t = (struct p9_msg){ .type = P9_TREAD, .tag = 62 };
+	t.u.io.fid = 20;
+	t.u.io.count = 100;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 &&
+	    m.type == P9_TWALK && m.u.walk.newfid == 20, "Tread: our walk first");
+	wt = m.tag;
+	ok(take(&tc, &m) == 0 && m.type == P9_TLOPEN && m.u.lopen.fid == 20,
+	    "... then the owed Tlopen");
+	ot = m.tag;
+	ok(take(&tc, &m) == 0 && m.type == P9_TREAD && m.u.io.fid == 20 &&
+	    buf_len(&tc) == 0, "... then the Tread");
+	rt = m.tag;
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = wt };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = AQ;
+	from_client(&r);
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = ot };
+	r.u.ecode = EACCES;
+	from_client(&r);
+	ok(perr == 0 && buf_len(&tk) == 0, "our walk and open replies are not passed on");
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = rt };
+	r.u.ecode = EBADF;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RLERROR && m.tag == 62 &&
+	    m.u.ecode == EACCES, "a failed lazy open is the read's error (EACCES)");
+	t = tfid(P9_TCLUNK, 63, 20);
+	from_kernel(&t);
+	while (take(&tk, &m) == 0)
+		;
+	buf_reset(&tc);
+	t = twalk(64, 1, 21, "a");
+	from_kernel(&t);
+	while (take(&tk, &m) == 0)
+		;
+	t = tfid(P9_TLOPEN, 65, 21);
+	t.u.lopen.flags = P9_DOTL_RDWR;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&tc) > 0,
+	    "a read-write Tlopen is never lazy");
+	buf_reset(&tc);
+	p9proxy_set_lazy_open(px, false);
+}
+
 int
 main(void)
 {
-	unit_start(60);
+	unit_start(70);
 	buf_init(&kin, 1 << 20);
 	buf_init(&cin, 1 << 20);
 	buf_init(&tc, 4 << 20);
@@ -649,6 +711,7 @@ main(void)
 	px = p9proxy_new(TTL);
 	setup_session();
 	test_local();
+	test_lazy_open();
 	test_materialise();
 	test_flush();
 	p9proxy_free(px);

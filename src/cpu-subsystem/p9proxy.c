@@ -53,6 +53,8 @@ struct pfid {
 	uint8_t		 state;
 	bool		 qid_known;	/* false: xattr/auth fid, or not learnt */
 	bool		 xcreate;	/* Txattrcreate: its Tclunk sets the value */
+	bool		 lazy;		/* Rlopen answered here; not open on the client */
+	uint32_t	 lflags;	/* ... with these Tlopen flags */
 	struct p9_qid	 qid;
 	/* Where its attributes live in the cache: (directory, name). */
 	bool		 key_known;
@@ -121,6 +123,7 @@ struct p9proxy {
 	unsigned	 npend, cpend;	/* slots in use / allocated */
 	unsigned	 next_tag;
 	bool		 version_pending;
+	bool		 lazy_open;	/* p9proxy_set_lazy_open() */
 	struct p9proxy_stats st;
 	char		 error[128];
 };
@@ -522,6 +525,37 @@ materialise(struct p9proxy *px, struct pfid *f, struct buf *tc, bool has_dep,
 	f->pathlen = 0;
 	f->state = F_REAL;
 	px->st.mat++;
+	return 0;
+}
+
+/* The client-side open a lazily opened fid owes before request `dep`. */
+static int
+open_lazily_opened(struct p9proxy *px, struct pfid *f, struct buf *tc, uint16_t dep)
+{
+	struct pend *p;
+	uint16_t tag;
+	uint8_t *w;
+	size_t len = P9_HDRSZ + 8;
+	int r;
+
+	if ((p = pend_new(px, &tag)) == NULL)
+		return fail(px, -ENOBUFS, "out of tags");
+	if ((r = buf_reserve(tc, len, &w)) != 0) {
+		pend_free(px, p);
+		return fail(px, r, "no room for an open");
+	}
+	le_put32(w, (uint32_t)len);
+	w[4] = P9_TLOPEN;
+	le_put16(w + 5, tag);
+	le_put32(w + 7, f->num);
+	le_put32(w + 11, f->lflags);
+	buf_commit(tc, len);
+	p->own = true;
+	p->type = P9_TLOPEN;
+	p->fid = f->num;
+	p->has_dep = true;
+	p->dep = dep;
+	f->lazy = false;
 	return 0;
 }
 
@@ -929,6 +963,29 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 			return put_lerror(tk, t.tag, ENODATA) == 0 ? 0 : -ENOBUFS;
 		}
 		break;
+	case P9_TLOPEN:
+		if (px->lazy_open && (f = fid_get(px, t.u.lopen.fid)) != NULL &&
+		    f->state != F_DEAD && f->qid_known && !f->lazy &&
+		    f->qid.type == P9_QTFILE &&
+		    (t.u.lopen.flags & ~(uint32_t)(P9_DOTL_LARGEFILE | P9_DOTL_NOATIME |
+		    P9_DOTL_CLOEXEC | P9_DOTL_NONBLOCK | P9_DOTL_NOCTTY)) == 0) {
+			struct p9_msg ro = { .type = P9_RLOPEN, .tag = t.tag };
+			struct buf one;
+
+			ro.u.ropen.qid = f->qid;
+			ro.u.ropen.iounit = 0;	/* as the client's server says */
+			buf_init(&one, 64);
+			if (p9_encode(&one, &ro) != 0 || buf_put(tk, buf_ptr(&one), buf_len(&one)) != 0) {
+				buf_free(&one);
+				return -ENOBUFS;
+			}
+			buf_free(&one);
+			f->lazy = true;
+			f->lflags = t.u.lopen.flags;
+			px->st.lopen++;
+			return 0;
+		}
+		break;
 	case P9_TCLUNK:
 		if ((f = fid_get(px, t.u.fid)) != NULL && f->state != F_REAL) {
 			fid_del(px, t.u.fid);
@@ -953,6 +1010,13 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		if ((f = fid_get(px, fids[i])) != NULL && f->state == F_VIRT &&
 		    (r = materialise(px, f, tc, true, tag)) != 0)
 			return r;
+	/* Requests that use the open file: open it on the client first
+	 * (pipelined like the walk above).  A clunk or getattr does not. */
+	if (n > 0 && (f = fid_get(px, fids[0])) != NULL && f->lazy &&
+	    (t.type == P9_TREAD || t.type == P9_TREADDIR || t.type == P9_TWRITE ||
+	    t.type == P9_TFSYNC || t.type == P9_TLOCK || t.type == P9_TGETLOCK) &&
+	    (r = open_lazily_opened(px, f, tc, tag)) != 0)
+		return r;
 	if (changes != P9_NOFID && (r = materialise_deps(px, changes, tc)) != 0)
 		return r;
 	if ((r = note_request(px, p, &t, now)) != 0)
@@ -1192,6 +1256,16 @@ from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		pend_free(px, p);	/* answered early (see from_kernel_one) */
 		return 0;
 	}
+	if (p->own && p->type == P9_TLOPEN) {
+		/* A lazy open: its failure is the dependent request's. */
+		if (r.type != P9_RLOPEN) {
+			err = r.type == P9_RLERROR ? (int)r.u.ecode : EIO;
+			if (p->has_dep && (dep = pend_get(px, p->dep)) != NULL && !dep->own)
+				dep->subst = err;
+		}
+		pend_free(px, p);
+		return 0;
+	}
 	if (p->own) {
 		/* Our materialising walk. */
 		if (r.type != P9_RWALK || r.u.rwalk.nwqid != p->nwname) {
@@ -1285,6 +1359,12 @@ p9proxy_on_attrs(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 }
 
 /* ---- the rest ---------------------------------------------------- */
+
+void
+p9proxy_set_lazy_open(struct p9proxy *px, bool on)
+{
+	px->lazy_open = on;
+}
 
 struct p9proxy *
 p9proxy_new(long long ttl_ms)

@@ -18,6 +18,7 @@
 #define CPU_P9PROXY_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -39,12 +40,21 @@ struct p9proxy_stats {
 	uint64_t	 walk, enoent, getattr, clunk, clone;	/* local */
 	uint64_t	 flush;		/* Rflush answered locally */
 	uint64_t	 xattr;		/* security./trusted. probes answered */
+	uint64_t	 lopen;		/* read-only opens answered, opened lazily */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
 
 struct p9proxy *p9proxy_new(long long ttl_ms);
 void	 p9proxy_free(struct p9proxy *);
+/*
+ * Answer read-only Tlopen of regular files at once and open on the client
+ * only when a request needs the open (Tread, Tfsync, locks): with the
+ * kernel's page cache (cache=loose) a warm exec or import never reads, so
+ * the open is a round trip for nothing.  For the loose channel only: an
+ * open that would fail on the client then fails at the first read.
+ */
+void	 p9proxy_set_lazy_open(struct p9proxy *, bool on);
 
 /*
  * Consume whole T-messages from the front of `in`: forwarded ones (and

@@ -178,6 +178,8 @@ p9link_init(struct session *s, int i)
 		log_warn("9p channel %d: no memory for the proxy: relaying", i);
 		return;
 	}
+	/* Read-mostly trees under the kernel's page cache: open lazily. */
+	p9proxy_set_lazy_open(l->px, ttl == P9PROXY_TTL_LOOSE_MS);
 	buf_init(&l->kin, P9LINK_KIN_MAX);
 	buf_init(&l->kout, P9LINK_OUT_MAX);
 	buf_init(&l->cout, P9LINK_OUT_MAX);
