@@ -117,7 +117,7 @@ op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	uint64_t pos;
 	size_t want, namelen, esz;
 	long n, i;
-	int err, full = 0;
+	int err, full = 0, eof = 0;
 
 	if ((err = fid_lookup(c, t->u.io.fid, &f)) != 0)
 		return err;
@@ -159,8 +159,10 @@ op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 			err = -errno;
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			eof = 1;
 			break;			/* end of directory */
+		}
 		for (i = 0; i < n; ) {
 			struct dent64 *d = (struct dent64 *)(c->dirbuf + i);
 
@@ -201,6 +203,9 @@ op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	}
 	if (used == 0 && (err != 0 || full))
 		return err != 0 ? err : -EINVAL;
+	/* Readdirplus: this reply ends the listing (name NULL, length 0). */
+	if (eof && used > 0 && c->conf.dirattr != NULL)
+		c->conf.dirattr(c->conf.dirattr_arg, &dirq, NULL, 0, NULL);
 	le_put32(p, P9_RREAD_HDR + used);
 	p[4] = P9_RREADDIR;
 	le_put16(p + 5, r->tag);

@@ -46,7 +46,9 @@ struct p9srv_conf {
 	 * a Tgetattr of that entry would return right now (same qid, same
 	 * fields), before the reply is appended to `out`.  cpu sends them
 	 * ahead of the Rreaddir so the remote side can answer the Twalk and
-	 * Tgetattr that follow locally (doc/9p-proxy.md).
+	 * Tgetattr that follow locally (doc/9p-proxy.md).  A last call with
+	 * name NULL, namelen 0 and no attributes says that this reply ends
+	 * the listing (getdents found the end of the directory).
 	 */
 	void	(*dirattr)(void *arg, const struct p9_qid *dirqid,
 		    const char *name, size_t namelen, const struct p9_attr *);

@@ -122,6 +122,8 @@ attr_of(struct p9_qid q, uint64_t size)
 }
 
 /* An FR_P9ATTR body for dir DIRQ, as p9chan.c builds it. */
+static bool attrs_eof;	/* send_attrs: end the body with the end mark */
+
 static void
 send_attrs(int n, const char **names, const struct p9_attr *attrs)
 {
@@ -141,6 +143,8 @@ send_attrs(int n, const char **names, const struct p9_attr *attrs)
 		buf_put_str16(&b, names[i], strlen(names[i]));
 		buf_put(&b, buf_ptr(&e) + P9_HDRSZ, P9ATTR_ATTR);
 	}
+	if (attrs_eof)
+		buf_put_u16(&b, 0);
 	perr = p9proxy_on_attrs(px, buf_ptr(&b), buf_len(&b), now);
 	buf_free(&b);
 	buf_free(&e);
@@ -526,13 +530,17 @@ test_malformed(void)
  * entry is exactly the Rgetattr the server gives a Twalk + Tgetattr.
  */
 static struct { char name[64]; struct p9_attr a; struct p9_qid dir; } seen[16];
-static int nseen;
+static int nseen, neof;
 
 static void
 on_dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t n,
     const struct p9_attr *a)
 {
 	(void)arg;
+	if (n == 0 && name == NULL && a == NULL) {
+		neof++;		/* the end-of-listing call */
+		return;
+	}
 	if (nseen < 16 && n < 64) {
 		memcpy(seen[nseen].name, name, n);
 		seen[nseen].name[n] = '\0';
@@ -603,6 +611,7 @@ test_client_hook(void)
 	t.u.io.count = 8192;
 	ok(srv_rpc(c, &t, &r) == 0 && r.type == P9_RREADDIR && nseen == 3,
 	    "readdir: the hook saw the 3 entries, not '.' or '..'");
+	ok(neof == 1, "... and was told the reply ends the listing");
 	for (i = 0; i < nseen; i++) {
 		struct buf a, b;
 		struct p9_msg ra = { .type = P9_RGETATTR, .tag = 2 };
@@ -635,6 +644,52 @@ test_client_hook(void)
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		diag("cleanup failed");
+}
+
+/* The client marks the reply that ends a listing: the kernel's next
+ * Treaddir at the final offset is answered here, empty. */
+static void
+test_readdir_eof(void)
+{
+	static const char *names[] = { "a", "b" };
+	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 7) };
+	struct p9_msg t, r, m, want;
+	struct buf data;
+	struct p9_dirent de;
+	uint16_t ct;
+
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 70 };
+	t.u.io.fid = 1;
+	t.u.io.offset = 0;
+	t.u.io.count = 8192;
+	ct = forwarded(&t, P9_TREADDIR);
+	attrs_eof = true;
+	send_attrs(2, names, at);
+	attrs_eof = false;
+	ok(perr == 0, "attributes with the end-of-listing mark accepted");
+	buf_init(&data, 4096);
+	de = (struct p9_dirent){ AQ, 1, 8, S("a") };
+	p9_dirent_put(&data, &de);
+	de = (struct p9_dirent){ BQ, 2, 4, S("b") };
+	p9_dirent_put(&data, &de);
+	r = (struct p9_msg){ .type = P9_RREADDIR, .tag = ct };
+	r.u.rio.count = (uint32_t)buf_len(&data);
+	r.u.rio.data = buf_ptr(&data);
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 70,
+	    "the listing goes back to the kernel");
+	t.tag = 71;
+	t.u.io.offset = 2;
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RREADDIR, .tag = 71 };
+	expect_local(&want, "Treaddir at the end of a marked listing");
+	t.tag = 72;
+	t.u.io.offset = 1;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&tc) > 0,
+	    "Treaddir at another offset is forwarded");
+	buf_reset(&tc);
+	buf_free(&data);
 }
 
 /* Lazy opens (the loose channel): Rlopen here, the client's open only
@@ -702,7 +757,7 @@ test_lazy_open(void)
 int
 main(void)
 {
-	unit_start(70);
+	unit_start(80);
 	buf_init(&kin, 1 << 20);
 	buf_init(&cin, 1 << 20);
 	buf_init(&tc, 4 << 20);
@@ -711,6 +766,7 @@ main(void)
 	px = p9proxy_new(TTL);
 	setup_session();
 	test_local();
+	test_readdir_eof();
 	test_lazy_open();
 	test_materialise();
 	test_flush();

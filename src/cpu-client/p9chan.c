@@ -68,8 +68,19 @@ dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
 	size_t need = 2 + namelen + P9ATTR_ATTR;
 	uint8_t q[P9_QIDSZ];
 
-	if (p->wire == NULL || namelen == 0 || namelen > 255)
+	if (p->wire == NULL || namelen > 255)
 		return;
+	if (namelen == 0) {
+		/* End of the listing: an empty name closes this dir's batch,
+		 * only after entries of the same directory. */
+		if (name == NULL && a == NULL && p->attr_open &&
+		    p->attr_dir.path == dq->path && attr_room(p, 2)) {
+			buf_put_u16(p->wire, 0);
+			p->attr_len += 2;
+			attr_close(p);
+		}
+		return;
+	}
 	if (p->attr_open && (p->attr_dir.path != dq->path ||
 	    p->attr_len + need > P9ATTR_BODY_MAX))
 		attr_close(p);

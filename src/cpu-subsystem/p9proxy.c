@@ -72,6 +72,12 @@ struct pfid {
 	bool		 rd_from0;
 	uint64_t	 rd_next, rd_gen, rd_epoch;
 	long long	 rd_start;
+	/* The client said its last Rreaddir ended the listing: a Treaddir
+	 * at eof_off (while the directory is unchanged) gets the empty
+	 * reply here. */
+	bool		 eof_ok;
+	uint64_t	 eof_off, eof_gen;
+	long long	 eof_t;
 };
 
 struct adir {
@@ -79,6 +85,7 @@ struct adir {
 	uint64_t	 path, gen;
 	bool		 complete;	/* every name is in the cache (gen) */
 	long long	 complete_t;	/* when that listing started */
+	bool		 eof_mark;	/* the next Rreaddir ends the listing */
 };
 
 struct aent {
@@ -906,6 +913,9 @@ on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 	return 0;
 }
 
+static int try_readdir_eof(struct p9proxy *, const struct p9_msg *, struct buf *,
+    long long);
+
 static int
 from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
     struct buf *tc, struct buf *tk, long long now)
@@ -945,6 +955,10 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		break;
 	case P9_TGETATTR:
 		if ((r = try_getattr(px, &t, tk, now)) != 0)
+			return r < 0 ? fail(px, r, "no room") : 0;
+		break;
+	case P9_TREADDIR:
+		if ((r = try_readdir_eof(px, &t, tk, now)) != 0)
 			return r < 0 ? fail(px, r, "no room") : 0;
 		break;
 	case P9_TXATTRWALK:
@@ -1085,6 +1099,47 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 
 /* ---- replies from the client ------------------------------------- */
 
+/* The final, empty reply: was the whole listing seen unchanged? */
+static void
+listing_done(struct p9proxy *px, struct pfid *f, struct adir *d)
+{
+	if (f->rd_from0 && d != NULL && f->rd_epoch == px->epoch &&
+	    f->rd_gen == d->gen) {
+		d->complete = true;
+		d->complete_t = f->rd_start;
+	}
+	f->rd_from0 = false;
+}
+
+/*
+ * A Treaddir at the offset where the client said the listing ended, on a
+ * directory unchanged since and within the TTL: the empty reply here.
+ * (getdents asks twice at the end of every directory.)
+ */
+static int
+try_readdir_eof(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
+    long long now)
+{
+	struct pfid *f = fid_get(px, t->u.io.fid);
+	struct p9_msg r = { .type = P9_RREADDIR, .tag = t->tag };
+	struct adir *d;
+	struct buf one;
+	int err;
+
+	if (f == NULL || f->state != F_REAL || !f->eof_ok || !f->qid_known ||
+	    t->u.io.offset != f->eof_off || !fresh(px, f->eof_t, now) ||
+	    (d = dir_get(px, f->qid.path)) == NULL || d->gen != f->eof_gen)
+		return 0;
+	listing_done(px, f, d);
+	buf_init(&one, 64);
+	err = p9_encode(&one, &r) != 0 || buf_put(tk, buf_ptr(&one), buf_len(&one)) != 0;
+	buf_free(&one);
+	if (err)
+		return -ENOBUFS;
+	px->st.readdir++;
+	return 1;
+}
+
 static void
 learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
     long long now)
@@ -1120,15 +1175,18 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 	}
 	if (any) {
 		f->rd_next = last;
+		f->eof_ok = false;
+		if (d != NULL && d->eof_mark) {
+			f->eof_ok = true;
+			f->eof_off = last;
+			f->eof_gen = d->gen;
+			f->eof_t = now;
+		}
+		if (d != NULL)
+			d->eof_mark = false;
 		return;
 	}
-	/* The final, empty reply: was the whole listing seen unchanged? */
-	if (f->rd_from0 && d != NULL && f->rd_epoch == px->epoch &&
-	    f->rd_gen == d->gen) {
-		d->complete = true;
-		d->complete_t = f->rd_start;
-	}
-	f->rd_from0 = false;
+	listing_done(px, f, d);
 }
 
 static void
@@ -1341,6 +1399,13 @@ p9proxy_on_attrs(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 		return 0;
 	while (rd.left > 0) {
 		s = rd_str16(&rd, &len);
+		if (rd.err == 0 && len == 0) {
+			/* The end-of-listing mark: last in the body. */
+			if (rd.left != 0)
+				return fail(px, -EPROTO, "malformed attributes");
+			d->eof_mark = true;
+			break;
+		}
 		a = rd_bytes(&rd, P9ATTR_ATTR);
 		if (rd.err != 0 || len == 0 || len > 255)
 			return fail(px, -EPROTO, "malformed attributes");

@@ -41,6 +41,7 @@ struct p9proxy_stats {
 	uint64_t	 flush;		/* Rflush answered locally */
 	uint64_t	 xattr;		/* security./trusted. probes answered */
 	uint64_t	 lopen;		/* read-only opens answered, opened lazily */
+	uint64_t	 readdir;	/* end-of-listing Treaddir answered */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
