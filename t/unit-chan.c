@@ -138,21 +138,15 @@ test_window(void)
 		;
 
 	/*
-	 * KNOWN WEAKNESS (lib/chan.c chan_on_data): proto.h limits a sender to
-	 * `window` bytes not yet acknowledged by ADJUST, but chan_on_data only
-	 * bounds the queue.  Once we have written bytes out (owed, ADJUST not
-	 * yet sent) a peer may keep sending past its credit undetected.
-	 * Memory stays bounded by the window, but the violation is never
-	 * reported and `owed` (uint32_t) grows without limit.  For a
-	 * conforming peer wq + owed <= window always holds (its unacknowledged
-	 * count can only be larger than ours), so the strict check
-	 * `buf_len(&wq) + owed + n > window` cannot misfire.
+	 * proto.h limits a sender to `window` bytes not yet acknowledged by
+	 * ADJUST: bytes written out but still owed count too.  (This was a
+	 * known weakness, fixed in lib/chan.c.)  For a conforming peer
+	 * wq + owed <= window always holds, so the check cannot misfire.
 	 */
 	chan_init(&c, 1, -1, p[1], 0, 100);
 	chan_on_data(&c, pat, 100);
 	chan_pump_write(&c);	/* written, 100 owed, no ADJUST sent yet */
-	todo("chan_on_data checks the queue, not the peer's credit",
-	    chan_on_data(&c, pat, 100) == -EPROTO,
+	ok(chan_on_data(&c, pat, 100) == -EPROTO,
 	    "DATA beyond the peer's credit (100 unacknowledged, window 100): -EPROTO");
 	chan_free(&c);
 	close(p[0]);
