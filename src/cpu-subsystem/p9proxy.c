@@ -984,16 +984,11 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		    (t.u.lopen.flags & ~(uint32_t)(P9_DOTL_LARGEFILE | P9_DOTL_NOATIME |
 		    P9_DOTL_CLOEXEC | P9_DOTL_NONBLOCK | P9_DOTL_NOCTTY)) == 0) {
 			struct p9_msg ro = { .type = P9_RLOPEN, .tag = t.tag };
-			struct buf one;
 
 			ro.u.ropen.qid = f->qid;
 			ro.u.ropen.iounit = 0;	/* as the client's server says */
-			buf_init(&one, 64);
-			if (p9_encode(&one, &ro) != 0 || buf_put(tk, buf_ptr(&one), buf_len(&one)) != 0) {
-				buf_free(&one);
+			if (p9_encode(tk, &ro) != 0)
 				return -ENOBUFS;
-			}
-			buf_free(&one);
 			f->lazy = true;
 			f->lflags = t.u.lopen.flags;
 			px->st.lopen++;
@@ -1121,20 +1116,15 @@ try_readdir_eof(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
     long long now)
 {
 	struct pfid *f = fid_get(px, t->u.io.fid);
-	struct p9_msg r = { .type = P9_RREADDIR, .tag = t->tag };
 	struct adir *d;
-	struct buf one;
-	int err;
 
 	if (f == NULL || f->state != F_REAL || !f->eof_ok || !f->qid_known ||
 	    t->u.io.offset != f->eof_off || !fresh(px, f->eof_t, now) ||
 	    (d = dir_get(px, f->qid.path)) == NULL || d->gen != f->eof_gen)
 		return 0;
 	listing_done(px, f, d);
-	buf_init(&one, 64);
-	err = p9_encode(&one, &r) != 0 || buf_put(tk, buf_ptr(&one), buf_len(&one)) != 0;
-	buf_free(&one);
-	if (err)
+	/* An Rreaddir with count 0 is all header and zeroes. */
+	if (put_empty(tk, P9_RREADDIR, t->tag) != 0)
 		return -ENOBUFS;
 	px->st.readdir++;
 	return 1;
