@@ -511,6 +511,23 @@ restore_stdio(struct client *c)
 			(void)fcntl(fd, F_SETFL, c->stdio_flags[fd]);
 }
 
+/* Write what is queued for the remote, without blocking.  If that fails
+ * the remote may have exited after its last frames: they are still in
+ * the pipe, so only stop writing, keep reading. */
+static void
+write_wire(struct client *c)
+{
+	ssize_t w;
+
+	if (buf_len(&c->out) == 0 || c->out_dead)
+		return;
+	w = buf_write_fd(&c->out, c->tr.to_fd);
+	if (w < 0 && w != -EAGAIN) {
+		c->out_dead = true;
+		buf_reset(&c->out);
+	}
+}
+
 static bool
 output_drained(struct client *c)
 {
@@ -535,14 +552,7 @@ loop(struct client *c)
 		}
 		/* Send at once what this round produced (9P replies above all),
 		 * rather than after another trip through poll. */
-		if (buf_len(&c->out) > 0 && !c->out_dead) {
-			ssize_t w = buf_write_fd(&c->out, c->tr.to_fd);
-
-			if (w < 0 && w != -EAGAIN) {
-				c->out_dead = true;
-				buf_reset(&c->out);
-			}
-		}
+		write_wire(c);
 		if (c->failed)
 			break;
 		if (c->exit_got && output_drained(c))
@@ -609,16 +619,8 @@ loop(struct client *c)
 		}
 		if (idx_stdin >= 0 && pfd[idx_stdin].revents)
 			read_stdin(c);
-		if (idx_out >= 0 && pfd[idx_out].revents) {
-			ssize_t w = buf_write_fd(&c->out, c->tr.to_fd);
-
-			/* The remote may have exited after its last frames:
-			 * they are still in the pipe, so only stop writing. */
-			if (w < 0 && w != -EAGAIN) {
-				c->out_dead = true;
-				buf_reset(&c->out);
-			}
-		}
+		if (idx_out >= 0 && pfd[idx_out].revents)
+			write_wire(c);
 		(void)idx_o;
 		(void)idx_e;
 	}

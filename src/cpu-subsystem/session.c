@@ -507,6 +507,22 @@ reap(struct session *s)
 	}
 }
 
+/* Write what is queued for the client, without blocking; a failure
+ * means the client is gone. */
+static void
+write_wire(struct session *s)
+{
+	ssize_t w;
+
+	if (buf_len(&s->out) == 0 || s->out_dead)
+		return;
+	w = buf_write_fd(&s->out, STDOUT_FILENO);
+	if (w < 0 && w != -EAGAIN) {
+		s->wire_eof = s->out_dead = true;
+		buf_reset(&s->out);
+	}
+}
+
 static bool
 output_done(struct session *s)
 {
@@ -631,14 +647,7 @@ session_run(const struct subsys_opts *opts)
 			maybe_send_exit(&s);
 		/* Send at once what the round produced, rather than after
 		 * another trip through poll. */
-		if (buf_len(&s.out) > 0 && !s.out_dead) {
-			ssize_t w = buf_write_fd(&s.out, STDOUT_FILENO);
-
-			if (w < 0 && w != -EAGAIN) {
-				s.wire_eof = s.out_dead = true;
-				buf_reset(&s.out);
-			}
-		}
+		write_wire(&s);
 		if (s.started && s.child_done && output_done(&s) && !s.no_children &&
 		    s.drain_at == 0)
 			s.drain_at = now_ms();
@@ -716,14 +725,8 @@ session_run(const struct subsys_opts *opts)
 			read_wire(&s);
 		if (idx_stat >= 0 && pfd[idx_stat].revents)
 			read_status(&s);
-		if (idx_wout >= 0 && pfd[idx_wout].revents) {
-			ssize_t w = buf_write_fd(&s.out, STDOUT_FILENO);
-
-			if (w < 0 && w != -EAGAIN) {
-				s.wire_eof = s.out_dead = true;
-				buf_reset(&s.out);
-			}
-		}
+		if (idx_wout >= 0 && pfd[idx_wout].revents)
+			write_wire(&s);
 		/* Ready sources (data, EOF or a hang-up) are read at the top
 		 * of the next round; children are reaped when SIGCHLD says. */
 		for (i = 0; i < s.nch; i++)
