@@ -163,12 +163,29 @@ forwarded(const struct p9_msg *t, uint8_t want_type)
 	return m.tag;
 }
 
+/* The client's Rreaddir of d, tag ct: entries a (file) and b (dir). */
+static void
+reply_listing(uint16_t ct)
+{
+	struct p9_msg r = { .type = P9_RREADDIR, .tag = ct };
+	struct p9_dirent de;
+	struct buf data;
+
+	buf_init(&data, 4096);
+	de = (struct p9_dirent){ AQ, 1, 8, S("a") };
+	p9_dirent_put(&data, &de);
+	de = (struct p9_dirent){ BQ, 2, 4, S("b") };
+	p9_dirent_put(&data, &de);
+	r.u.rio.count = (uint32_t)buf_len(&data);
+	r.u.rio.data = buf_ptr(&data);
+	from_client(&r);
+	buf_free(&data);
+}
+
 static void
 setup_session(void)
 {
 	struct p9_msg t = { .type = P9_TVERSION, .tag = P9_NOTAG }, r, m;
-	struct p9_dirent de;
-	struct buf data;
 	const char *names[2] = { "a", "b" };
 	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 4096) };
 	uint16_t ct;
@@ -220,24 +237,14 @@ setup_session(void)
 	ct = forwarded(&t, P9_TREADDIR);
 	send_attrs(2, names, at);
 	ok(perr == 0, "attributes accepted");
-	buf_init(&data, 4096);
-	de = (struct p9_dirent){ AQ, 1, 8, S("a") };
-	p9_dirent_put(&data, &de);
-	de = (struct p9_dirent){ BQ, 2, 4, S("b") };
-	p9_dirent_put(&data, &de);
-	r = (struct p9_msg){ .type = P9_RREADDIR, .tag = ct };
-	r.u.rio.count = (uint32_t)buf_len(&data);
-	r.u.rio.data = buf_ptr(&data);
-	from_client(&r);
+	reply_listing(ct);
 	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 9,
 	    "Rreaddir goes back with the kernel's tag");
 	t.u.io.offset = 2;
 	ct = forwarded(&t, P9_TREADDIR);
-	r.tag = ct;
-	r.u.rio.count = 0;
+	r = (struct p9_msg){ .type = P9_RREADDIR, .tag = ct };
 	from_client(&r);
 	take(&tk, &m);
-	buf_free(&data);
 }
 
 static void
@@ -653,9 +660,7 @@ test_readdir_eof(void)
 {
 	static const char *names[] = { "a", "b" };
 	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 7) };
-	struct p9_msg t, r, m, want;
-	struct buf data;
-	struct p9_dirent de;
+	struct p9_msg t, m, want;
 	uint16_t ct;
 
 	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 70 };
@@ -667,15 +672,7 @@ test_readdir_eof(void)
 	send_attrs(2, names, at);
 	attrs_eof = false;
 	ok(perr == 0, "attributes with the end-of-listing mark accepted");
-	buf_init(&data, 4096);
-	de = (struct p9_dirent){ AQ, 1, 8, S("a") };
-	p9_dirent_put(&data, &de);
-	de = (struct p9_dirent){ BQ, 2, 4, S("b") };
-	p9_dirent_put(&data, &de);
-	r = (struct p9_msg){ .type = P9_RREADDIR, .tag = ct };
-	r.u.rio.count = (uint32_t)buf_len(&data);
-	r.u.rio.data = buf_ptr(&data);
-	from_client(&r);
+	reply_listing(ct);
 	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 70,
 	    "the listing goes back to the kernel");
 	t.tag = 71;
@@ -689,7 +686,6 @@ test_readdir_eof(void)
 	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&tc) > 0,
 	    "Treaddir at another offset is forwarded");
 	buf_reset(&tc);
-	buf_free(&data);
 }
 
 /* Lazy opens (the loose channel): Rlopen here, the client's open only
