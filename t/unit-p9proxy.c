@@ -750,10 +750,257 @@ test_lazy_open(void)
 	p9proxy_set_lazy_open(px, false);
 }
 
+/* A base fid can carry hundreds of virtual fids (cache=loose keeps a fid
+ * per entry of a big directory); clunking it materialises them all
+ * first, each with its own walk. */
+static void
+test_many_deps(void)
+{
+	static bool seen300[300];
+	struct p9_msg t, m;
+	int i, local = 0, walks = 0;
+	const char *names[2] = { "a", "b" };
+	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 4096) };
+
+	send_attrs(2, names, at);
+
+	for (i = 0; i < 300; i++) {
+		t = twalk(80, 1, 1000 + i, i % 2 ? "a" : "b");
+		from_kernel(&t);
+		if (perr == 0 && buf_len(&tc) == 0 && take(&tk, &m) == 0 &&
+		    m.type == P9_RWALK)
+			local++;
+	}
+	ok(local == 300, "300 walks below one directory fid are all answered here");
+	t = tfid(P9_TCLUNK, 81, 1);
+	from_kernel(&t);
+	memset(seen300, 0, sizeof(seen300));
+	while (take(&tc, &m) == 0 && m.type == P9_TWALK && m.u.walk.fid == 1 &&
+	    m.u.walk.newfid >= 1000 && m.u.walk.newfid < 1300 &&
+	    !seen300[m.u.walk.newfid - 1000]) {
+		seen300[m.u.walk.newfid - 1000] = true;
+		walks++;
+	}
+	ok(walks == 300 && m.type == P9_TCLUNK && m.u.fid == 1 && buf_len(&tc) == 0,
+	    "clunking that fid materialises all 300 first, then the Tclunk");
+	buf_reset(&tk);
+	for (i = 0; i < 300; i++) {
+		t = tfid(P9_TCLUNK, 82, 1000 + i);
+		from_kernel(&t);
+	}
+	buf_reset(&tc);
+	buf_reset(&tk);
+}
+
+/* ENOENT from the client is remembered for the TTL, until the directory
+ * changes through the mount. */
+static void
+test_negative(void)
+{
+	struct p9_msg t, m, r, want;
+	uint16_t ct;
+
+	t = twalk(90, 0, 40, "e");		/* a directory not listed */
+	ct = forwarded(&t, P9_TWALK);
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = ct };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = BQ;
+	from_client(&r);
+	take(&tk, &m);
+	t = twalk(91, 40, 41, "missing");
+	ct = forwarded(&t, P9_TWALK);
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = ct };
+	r.u.ecode = ENOENT;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RLERROR && m.tag == 91,
+	    "a missing name in an unlisted directory: the client's ENOENT");
+	t = twalk(92, 40, 41, "missing");
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RLERROR, .tag = 92 };
+	want.u.ecode = ENOENT;
+	expect_local(&want, "the same walk again");
+	now += TTL;
+	t = twalk(93, 40, 41, "missing");
+	ct = forwarded(&t, P9_TWALK);
+	ok(ct != 0xFFFF && buf_len(&tk) == 0, "after the TTL it goes to the client");
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = ct };
+	r.u.ecode = ENOENT;
+	from_client(&r);
+	take(&tk, &m);
+	t = (struct p9_msg){ .type = P9_TLCREATE, .tag = 94 };
+	t.u.lcreate.fid = 40;		/* (a real kernel would clone first) */
+	t.u.lcreate.name = S("other");
+	t.u.lcreate.flags = P9_DOTL_RDWR;
+	t.u.lcreate.mode = 0644;
+	from_kernel(&t);
+	buf_reset(&tc);
+	t = twalk(95, 0, 42, "e");
+	ct = forwarded(&t, P9_TWALK);
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = ct };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = BQ;
+	from_client(&r);
+	take(&tk, &m);
+	t = twalk(96, 42, 43, "missing");
+	ct = forwarded(&t, P9_TWALK);
+	ok(ct != 0xFFFF && buf_len(&tk) == 0,
+	    "after a create in that directory it goes to the client");
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = ct };
+	r.u.ecode = ENOENT;
+	/* A create racing the walk: its invalidation wins. */
+	t = (struct p9_msg){ .type = P9_TMKDIR, .tag = 97 };
+	t.u.mkdir.dfid = 42;
+	t.u.mkdir.name = S("missing");
+	t.u.mkdir.mode = 0755;
+	from_kernel(&t);
+	buf_reset(&tc);
+	from_client(&r);
+	take(&tk, &m);
+	t = twalk(98, 42, 43, "missing");
+	ct = forwarded(&t, P9_TWALK);
+	ok(ct != 0xFFFF && buf_len(&tk) == 0,
+	    "an ENOENT that raced a mkdir there is not remembered");
+	buf_reset(&tc);
+}
+
+/* The Rreaddir a Tlopen's own Treaddir(0) brought, for fid 50 at tag kt. */
+static void
+reply_prefetch(uint16_t ct)
+{
+	const char *names[2] = { "a", "b" };
+	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 4096) };
+
+	attrs_eof = true;
+	send_attrs(2, names, at);
+	attrs_eof = false;
+	reply_listing(ct);
+}
+
+/* Prefetch: Tlopen of a directory carries Treaddir(0, count) with the
+ * count the kernel last used (setup_session: 8192); the kernel's first
+ * Treaddir gets its reply, byte for byte. */
+static void
+test_prefetch(void)
+{
+	struct p9_msg t, m, r, want;
+	uint16_t ot, pt, n;
+	uint8_t saved[4096];
+	size_t savedlen;
+
+	p9proxy_set_prefetch(px, true);
+	t = twalk(100, 1, 50, NULL);
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TLOPEN, 101, 50);
+	t.u.lopen.flags = P9_DOTL_DIRECTORY | P9_DOTL_NONBLOCK | P9_DOTL_LARGEFILE |
+	    P9_DOTL_NOFOLLOW;
+	from_kernel(&t);
+	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK &&
+	    take(&tc, &m) == 0 && m.type == P9_TLOPEN, "Tlopen of a directory: "
+	    "materialised and forwarded");
+	ot = m.tag;
+	ok(take(&tc, &m) == 0 && m.type == P9_TREADDIR && m.u.io.fid == 50 &&
+	    m.u.io.offset == 0 && m.u.io.count == 8192 &&
+	    buf_len(&tc) == 0, "... with our Treaddir(0, the kernel's last count) behind it");
+	pt = m.tag;
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
+	r.u.ropen.qid = DIRQ;
+	from_client(&r);
+	ok(take(&tk, &m) == 0 && m.type == P9_RLOPEN && m.tag == 101,
+	    "Rlopen reaches the kernel");
+	/* (our materialising walk's reply, then the listing) */
+	reply_prefetch(pt);
+	ok(perr == 0 && buf_len(&tk) == 0, "the prefetched Rreaddir is held");
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 102 };
+	t.u.io.fid = 50;
+	t.u.io.count = 8192;
+	from_kernel(&t);
+	{
+		struct p9_msg mm;
+
+		ok(perr == 0 && buf_len(&tc) == 0 && take(&tk, &mm) == 0 &&
+		    mm.type == P9_RREADDIR && mm.tag == 102 && mm.u.rio.count > 0,
+		    "the kernel's Treaddir(0) is answered here");
+		savedlen = msglen;
+		memcpy(saved, msgbuf, msglen);
+	}
+	t.tag = 103;
+	t.u.io.offset = 2;
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RREADDIR, .tag = 103 };
+	expect_local(&want, "... and the end of the listing too");
+
+	/* Asked before our reply came: the reply becomes the kernel's. */
+	t = twalk(104, 1, 51, NULL);
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TLOPEN, 105, 51);
+	t.u.lopen.flags = P9_DOTL_DIRECTORY;
+	from_kernel(&t);
+	take(&tc, &m);
+	take(&tc, &m);
+	ot = m.tag;
+	take(&tc, &m);
+	pt = m.tag;
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
+	r.u.ropen.qid = DIRQ;
+	from_client(&r);
+	take(&tk, &m);
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 106 };
+	t.u.io.fid = 51;
+	t.u.io.count = 8192;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tc) == 0 && buf_len(&tk) == 0,
+	    "a Treaddir(0) while ours is out: nothing sent, nothing answered yet");
+	reply_listing(pt);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 106 &&
+	    msglen == savedlen && memcmp(msgbuf + P9_HDRSZ, saved + P9_HDRSZ,
+	    savedlen - P9_HDRSZ) == 0, "... then our reply, with the kernel's tag");
+
+	/* A Treaddir asking something else is forwarded; ours is dropped. */
+	t = twalk(107, 1, 52, NULL);
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TLOPEN, 108, 52);
+	t.u.lopen.flags = P9_DOTL_DIRECTORY;
+	from_kernel(&t);
+	take(&tc, &m);
+	take(&tc, &m);
+	ot = m.tag;
+	take(&tc, &m);
+	pt = m.tag;
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 109 };
+	t.u.io.fid = 52;
+	t.u.io.count = 4096;
+	from_kernel(&t);
+	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TREADDIR &&
+	    m.u.io.count == 4096, "a Treaddir of another count is forwarded");
+	n = m.tag;
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
+	r.u.ropen.qid = DIRQ;
+	from_client(&r);
+	reply_listing(pt);
+	reply_listing(n);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RLOPEN &&
+	    take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 109 &&
+	    buf_len(&tk) == 0, "... and only its reply reaches the kernel");
+
+	/* A file's Tlopen, or a directory opened for writing: no prefetch. */
+	t = twalk(110, 1, 53, "a");
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TLOPEN, 111, 53);
+	from_kernel(&t);
+	ok(take(&tc, &m) == 0 && take(&tc, &m) == 0 && m.type == P9_TLOPEN &&
+	    buf_len(&tc) == 0, "a file's Tlopen comes alone");
+	buf_reset(&tc);
+	p9proxy_set_prefetch(px, false);
+}
+
 int
 main(void)
 {
-	unit_start(80);
+	unit_start(110);
 	buf_init(&kin, 1 << 20);
 	buf_init(&cin, 1 << 20);
 	buf_init(&tc, 4 << 20);
@@ -778,6 +1025,18 @@ main(void)
 	test_invalidate_ttl();
 	test_ttl();
 	test_malformed();
+	p9proxy_free(px);
+
+	/* Again: many virtual fids, remembered ENOENT, prefetched listings. */
+	buf_reset(&kin);
+	buf_reset(&cin);
+	buf_reset(&tc);
+	buf_reset(&tk);
+	px = p9proxy_new(TTL);
+	setup_session();
+	test_prefetch();
+	test_negative();
+	test_many_deps();
 	p9proxy_free(px);
 	buf_free(&kin);
 	buf_free(&cin);

@@ -39,13 +39,21 @@
 #define MAX_ENTS	8192
 #define MAX_DIRS	2048
 #define MAX_VFIDS	4096
-#define MAX_DEPS	64		/* virtual fids resting on one real fid */
+/* The walks that materialise the virtual fids resting on one real fid
+ * are queued at once before it is clunked: their bytes are bounded (a
+ * directory the kernel keeps hundreds of entries of, cache=loose, fits;
+ * 256 KiB is about 6,000 typical names). */
+#define DEPS_BYTES_MAX	(256u * 1024)
 #define MAX_PEND	65535		/* our tags 0..0xFFFE */
 /* The largest Twalk we send: header, fid, newfid, nwname, 16 names. */
 #define WALK_MAX	(P9_HDRSZ + 4 + 4 + 2 + P9_MAXWELEM * (2 + 255))
 #define RGETATTR_SZ	(P9_HDRSZ + P9ATTR_ATTR)
 
 enum fstate { F_REAL, F_VIRT, F_DEAD };
+/* A listing asked for with the directory's Tlopen (prefetch_listing()). */
+enum pfstate { PF_NONE, PF_PENDING, PF_READY };
+/* Prefetched listings held at once, waiting for the kernel's Treaddir. */
+#define PF_BYTES_MAX	(2u * 1024 * 1024)
 
 struct pfid {
 	struct pfid	*next;
@@ -67,6 +75,7 @@ struct pfid {
 	uint8_t		*path;
 	size_t		 pathlen;
 	unsigned	 ndeps;		/* F_REAL: virtual fids resting on it */
+	size_t		 depbytes;	/* ... and the size of their walks */
 	int		 err;		/* F_DEAD: the failed walk's errno */
 	/* Treaddir: is the kernel reading the listing from 0 to its end? */
 	bool		 rd_from0;
@@ -78,6 +87,13 @@ struct pfid {
 	bool		 eof_ok;
 	uint64_t	 eof_off, eof_gen;
 	long long	 eof_t;
+	/* PF_PENDING: our Treaddir(0, pf_count) is out with tag pf_tag;
+	 * PF_READY: its Rreaddir is pf_msg, for the kernel's. */
+	uint8_t		 pf;
+	uint16_t	 pf_tag;
+	uint32_t	 pf_count;
+	uint8_t		*pf_msg;
+	size_t		 pf_len;
 };
 
 struct adir {
@@ -93,6 +109,7 @@ struct aent {
 	uint64_t	 dir, gen;
 	long long	 t;
 	bool		 has_attr;
+	bool		 neg;		/* the client said ENOENT (at t) */
 	uint16_t	 namelen;
 	uint8_t		 attr[P9ATTR_ATTR];	/* an Rgetattr body */
 	char		 name[];
@@ -108,12 +125,15 @@ struct pend {
 	uint64_t	 dir;
 	char		*name;		/* last walk name / created name */
 	uint16_t	 namelen;
+	uint64_t	 dgen;		/* Twalk: dir's generation at request */
+	long long	 t0;		/* ... and when it was sent */
 	uint64_t	 inv[2];	/* directories to invalidate at reply */
 	int		 ninv;
 	bool		 invall, dropattr;
 	uint16_t	 oldtag;	/* Tflush: our tag of the old request */
 	bool		 has_dep;	/* own walk: the request relying on it */
 	uint16_t	 dep;
+	bool		 prefetch;	/* own Treaddir sent with a Tlopen */
 	int		 subst;		/* answer with Rlerror(subst) instead */
 };
 
@@ -131,6 +151,9 @@ struct p9proxy {
 	unsigned	 next_tag;
 	bool		 version_pending;
 	bool		 lazy_open;	/* p9proxy_set_lazy_open() */
+	bool		 prefetch;	/* p9proxy_set_prefetch() */
+	uint32_t	 rd_count;	/* the kernel's Treaddir count, once seen */
+	size_t		 pf_bytes;	/* held in PF_READY listings */
 	struct p9proxy_stats st;
 	char		 error[128];
 };
@@ -248,6 +271,7 @@ ent_make(struct p9proxy *px, struct adir *d, const char *s, size_t n)
 			if (e->gen != d->gen) {
 				e->gen = d->gen;
 				e->has_attr = false;
+				e->neg = false;
 			}
 			return e;
 		}
@@ -287,6 +311,22 @@ attr_qid(const uint8_t *attr, struct p9_qid *q)
 
 /* ---- fids -------------------------------------------------------- */
 
+/* The Twalk that materialises virtual fid f: header, fid, newfid, nwname, path. */
+static size_t
+walk_size(const struct pfid *f)
+{
+	return P9_HDRSZ + 10 + f->pathlen;
+}
+
+/* Virtual fid f no longer rests on b. */
+static void
+dep_forget(struct pfid *b, const struct pfid *f)
+{
+	if (b->ndeps > 0)
+		b->ndeps--;
+	b->depbytes -= b->depbytes < walk_size(f) ? b->depbytes : walk_size(f);
+}
+
 static struct pfid *
 fid_get(struct p9proxy *px, uint32_t num)
 {
@@ -298,14 +338,28 @@ fid_get(struct p9proxy *px, uint32_t num)
 	return NULL;
 }
 
+/* Forget a prefetched listing; a pending one's reply will be dropped. */
+static void
+pf_drop(struct p9proxy *px, struct pfid *f)
+{
+	if (f->pf == PF_READY) {
+		px->pf_bytes -= f->pf_len;
+		free(f->pf_msg);
+		f->pf_msg = NULL;
+		f->pf_len = 0;
+	}
+	f->pf = PF_NONE;
+}
+
 static void
 fid_clear(struct p9proxy *px, struct pfid *f)
 {
 	struct pfid *b;
 
+	pf_drop(px, f);
 	if (f->state == F_VIRT) {
-		if ((b = fid_get(px, f->base)) != NULL && b->ndeps > 0)
-			b->ndeps--;
+		if ((b = fid_get(px, f->base)) != NULL)
+			dep_forget(b, f);
 		px->nvirt--;
 	}
 	free(f->path);
@@ -360,11 +414,13 @@ fids_reset(struct p9proxy *px)
 			fn = f->next;
 			free(f->path);
 			free(f->keyname);
+			free(f->pf_msg);
 			free(f);
 		}
 		px->fids[i] = NULL;
 	}
 	px->nvirt = 0;
+	px->pf_bytes = 0;
 }
 
 static int
@@ -524,8 +580,7 @@ materialise(struct p9proxy *px, struct pfid *f, struct buf *tc, bool has_dep,
 	p->nwname = f->nw;
 	p->has_dep = has_dep;
 	p->dep = dep;
-	if (b->ndeps > 0)
-		b->ndeps--;
+	dep_forget(b, f);
 	px->nvirt--;
 	free(f->path);
 	f->path = NULL;
@@ -737,6 +792,13 @@ note_request(struct p9proxy *px, struct pend *p, const struct p9_msg *t,
 	if ((f = fid_get(px, p->fid)) != NULL && f->qid_known) {
 		p->dirk = true;
 		p->dir = f->qid.path;
+		/* A one-name walk's ENOENT is remembered (learn_enoent()) if
+		 * nothing changed the directory meanwhile. */
+		if (t->type == P9_TWALK && p->nwname == 1 &&
+		    (f->qid.type & P9_QTDIR) && (d = dir_make(px, p->dir)) != NULL) {
+			p->dgen = d->gen;
+			p->t0 = now;
+		}
 	}
 	if (nm != NULL && nm->len > 0 && nm->len <= 255 &&
 	    !(nm->len == 2 && nm->s[0] == '.' && nm->s[1] == '.')) {
@@ -764,8 +826,9 @@ make_virtual(struct p9proxy *px, struct pfid *f, uint32_t newnum,
 	size_t plen = f->state == F_VIRT ? f->pathlen : 0;
 	uint8_t *path;
 
-	if (b == NULL || b->state != F_REAL || b->ndeps >= MAX_DEPS ||
-	    px->nvirt >= MAX_VFIDS)
+	if (b == NULL || b->state != F_REAL || px->nvirt >= MAX_VFIDS ||
+	    b->depbytes + P9_HDRSZ + 10 + plen + (name ? 2 + name->len : 0) >
+	    DEPS_BYTES_MAX)
 		return -EAGAIN;
 	if ((path = malloc(plen + (name ? 2 + name->len : 0) + 1)) == NULL)
 		return -ENOMEM;
@@ -792,6 +855,7 @@ make_virtual(struct p9proxy *px, struct pfid *f, uint32_t newnum,
 	else if (f->key_known)
 		set_key(nf, f->keydir, f->keyname, f->keylen);
 	b->ndeps++;
+	b->depbytes += walk_size(nf);
 	px->nvirt++;
 	return 0;
 }
@@ -834,8 +898,10 @@ try_walk(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 		r.u.rwalk.wqid[0] = q;
 		return p9_encode(tk, &r) == 0 ? 1 : -ENOBUFS;
 	}
-	if (e == NULL && d->complete && fresh(px, d->complete_t, now)) {
-		/* Not in a complete, fresh listing: what openat would say. */
+	if ((e == NULL && d->complete && fresh(px, d->complete_t, now)) ||
+	    (e != NULL && e->neg && fresh(px, e->t, now))) {
+		/* Not in a complete, fresh listing, or the client said so
+		 * lately: what openat would say. */
 		px->st.enoent++;
 		return put_lerror(tk, t->tag, ENOENT) == 0 ? 1 : -ENOBUFS;
 	}
@@ -882,8 +948,9 @@ static int
 on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
     size_t len, struct buf *tc, struct buf *tk)
 {
-	struct pend *p, *old = NULL;
-	uint16_t tag;
+	struct pend *p;
+	uint16_t tag, oldtag = 0;
+	bool found = false;
 	unsigned i;
 	uint8_t *w;
 
@@ -891,10 +958,11 @@ on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 		if (px->pend[i].used && !px->pend[i].own &&
 		    px->pend[i].type != P9_TFLUSH &&
 		    px->pend[i].ktag == t->u.oldtag) {
-			old = &px->pend[i];
+			oldtag = (uint16_t)i;	/* an index: pend_new() may move pend */
+			found = true;
 			break;
 		}
-	if (old == NULL) {
+	if (!found) {
 		/* Answered already (here or by the client): nothing to
 		 * cancel, and Rflush is the whole answer. */
 		px->st.flush++;
@@ -904,7 +972,7 @@ on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 		return fail(px, -ENOBUFS, "out of tags");
 	p->ktag = t->tag;
 	p->type = P9_TFLUSH;
-	p->oldtag = (uint16_t)(old - px->pend);
+	p->oldtag = oldtag;
 	if (put_retagged(tc, m, len, tag) != 0 ||
 	    (w = buf_mutable(tc, buf_len(tc) - len, len)) == NULL)
 		return fail(px, -ENOBUFS, "no room");
@@ -915,6 +983,79 @@ on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 
 static int try_readdir_eof(struct p9proxy *, const struct p9_msg *, struct buf *,
     long long);
+
+/*
+ * A directory opened for reading is about to be listed: getdents asks
+ * Treaddir(0) the moment Rlopen arrives, a round trip per directory.
+ * Send that Treaddir now, pipelined behind the Tlopen, with the count the
+ * kernel uses (msize - P9_IOHDRSZ, or what it last asked), so its reply is
+ * the very bytes the kernel's own request would get; try_readdir_prefetched()
+ * hands it over.  The listing is taken at open instead of at the first
+ * getdents, a round trip earlier.
+ */
+static void
+prefetch_listing(struct p9proxy *px, const struct p9_msg *o, struct buf *tc,
+    long long now)
+{
+	struct p9_msg t = { .type = P9_TREADDIR };
+	struct pfid *f = fid_get(px, o->u.lopen.fid);
+	struct pend *p;
+	uint16_t tag;
+
+	if (!px->prefetch || f == NULL || f->state != F_REAL || !f->qid_known ||
+	    !(f->qid.type & P9_QTDIR) || f->pf != PF_NONE ||
+	    (o->u.lopen.flags & ~(uint32_t)(P9_DOTL_DIRECTORY | P9_DOTL_LARGEFILE |
+	    P9_DOTL_NOFOLLOW | P9_DOTL_NOATIME | P9_DOTL_CLOEXEC |
+	    P9_DOTL_NONBLOCK | P9_DOTL_NOCTTY)) != 0 ||
+	    (p = pend_new(px, &tag)) == NULL)
+		return;
+	t.tag = tag;
+	t.u.io.fid = f->num;
+	t.u.io.offset = 0;
+	t.u.io.count = px->rd_count ? px->rd_count : px->msize - P9_IOHDRSZ;
+	if (p9_encode(tc, &t) != 0 || note_request(px, p, &t, now) != 0) {
+		pend_free(px, p);
+		return;
+	}
+	p->own = p->prefetch = true;
+	f->pf = PF_PENDING;
+	f->pf_tag = tag;
+	f->pf_count = t.u.io.count;
+	px->st.prefetch++;
+}
+
+/* The kernel's Treaddir of a directory whose listing was prefetched:
+ * 1 if answered (or handed the pending request), 0 to forward it. */
+static int
+try_readdir_prefetched(struct p9proxy *px, const struct p9_msg *t, struct buf *tk)
+{
+	struct pfid *f = fid_get(px, t->u.io.fid);
+	struct pend *p;
+
+	if (f == NULL || f->pf == PF_NONE)
+		return 0;
+	if (t->u.io.offset != 0 || t->u.io.count != f->pf_count) {
+		pf_drop(px, f);		/* not what was asked: forward */
+		return 0;
+	}
+	if (f->pf == PF_READY) {
+		if (put_retagged(tk, f->pf_msg, f->pf_len, t->tag) != 0)
+			return -ENOBUFS;
+		pf_drop(px, f);
+		px->st.prefetch_hit++;
+		return 1;
+	}
+	/* Still on its way: its reply becomes the kernel's. */
+	if ((p = pend_get(px, f->pf_tag)) == NULL || !p->own || !p->prefetch) {
+		f->pf = PF_NONE;
+		return 0;
+	}
+	p->own = p->prefetch = false;
+	p->ktag = t->tag;
+	f->pf = PF_NONE;
+	px->st.prefetch_hit++;
+	return 1;
+}
 
 static int
 from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
@@ -958,7 +1099,10 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 			return r < 0 ? fail(px, r, "no room") : 0;
 		break;
 	case P9_TREADDIR:
-		if ((r = try_readdir_eof(px, &t, tk, now)) != 0)
+		if (t.u.io.offset == 0 && t.u.io.count > 0)
+			px->rd_count = t.u.io.count;
+		if ((r = try_readdir_eof(px, &t, tk, now)) != 0 ||
+		    (r = try_readdir_prefetched(px, &t, tk)) != 0)
 			return r < 0 ? fail(px, r, "no room") : 0;
 		break;
 	case P9_TXATTRWALK:
@@ -1028,12 +1172,17 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		return r;
 	if (changes != P9_NOFID && (r = materialise_deps(px, changes, tc)) != 0)
 		return r;
+	p = &px->pend[tag];	/* the walks' pend_new() may have moved it */
 	if ((r = note_request(px, p, &t, now)) != 0)
 		return fail(px, r, "out of memory");
 	if (put_retagged(tc, m, len, tag) != 0)
 		return fail(px, -ENOBUFS, "no room");
 	if (t.type == P9_TXATTRCREATE && (f = fid_get(px, t.u.xattrcreate.fid)) != NULL)
 		f->xcreate = true;
+	if (t.type == P9_TLOPEN) {
+		prefetch_listing(px, &t, tc, now);
+		p = &px->pend[tag];
+	}
 	if (t.type == P9_TCLUNK) {
 		/*
 		 * A clunk cannot fail in a way the kernel acts on (it
@@ -1054,6 +1203,18 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		fid_del(px, t.u.fid);	/* gone whatever the reply says */
 	px->st.fwd++;
 	return 0;
+}
+
+/* The prefetched listing a Treaddir m would be answered with: its size. */
+static size_t
+held_listing(struct p9proxy *px, const uint8_t *m, size_t len)
+{
+	struct pfid *f;
+
+	if (len < P9_HDRSZ + 4 || m[4] != P9_TREADDIR ||
+	    (f = fid_get(px, le_get32(m + P9_HDRSZ))) == NULL || f->pf != PF_READY)
+		return 0;
+	return f->pf_len;
 }
 
 /* Whole-message framing shared by both directions. */
@@ -1086,6 +1247,8 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 			return 0;
 		if ((r = next_msg(px, in, &len)) <= 0)
 			return r;
+		if (buf_room(tk) < P9PROXY_KOUT_MIN + held_listing(px, buf_ptr(in), len))
+			return 0;
 		if ((r = from_kernel_one(px, buf_ptr(in), len, tc, tk, now)) != 0)
 			return r;
 		buf_consume(in, len);
@@ -1137,6 +1300,7 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 	struct pfid *f = fid_get(px, p->fid);
 	struct p9_dirent de;
 	struct adir *d;
+	struct aent *e;
 	struct rd rd;
 	uint64_t last = 0;
 	bool any = false;
@@ -1152,11 +1316,14 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 	while (rd.left > 0 && p9_dirent_get(&rd, &de) == 0) {
 		any = true;
 		last = de.offset;
-		if (d != NULL && de.name.len > 0 && de.name.len <= 255 &&
-		    ent_make(px, d, de.name.s, de.name.len) == NULL) {
-			/* Full: start over; this listing is incomplete now. */
-			cache_flush(px);
-			d = NULL;
+		if (d != NULL && de.name.len > 0 && de.name.len <= 255) {
+			if ((e = ent_make(px, d, de.name.s, de.name.len)) != NULL)
+				e->neg = false;
+			else {
+				/* Full: start over; this listing is incomplete now. */
+				cache_flush(px);
+				d = NULL;
+			}
 		}
 	}
 	if (rd.err != 0 || rd.left != 0) {
@@ -1177,6 +1344,28 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 		return;
 	}
 	listing_done(px, f, d);
+}
+
+/*
+ * The client found no such name: later walks to it are answered ENOENT
+ * here within the TTL (the dynamic loader and Python probe the same
+ * missing names again and again).  Only if the directory is unchanged
+ * since the request: a create through the mount bumps its generation.
+ */
+static void
+learn_enoent(struct p9proxy *px, const struct pend *p)
+{
+	struct adir *d;
+	struct aent *e;
+
+	if (p->nwname != 1 || p->name == NULL || p->dgen == 0 ||
+	    (d = dir_get(px, p->dir)) == NULL || d->gen != p->dgen)
+		return;
+	if ((e = ent_make(px, d, p->name, p->namelen)) == NULL)
+		return;		/* full: not worth a flush */
+	e->has_attr = false;
+	e->neg = true;
+	e->t = p->t0;
 }
 
 static void
@@ -1211,6 +1400,8 @@ learn(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 			(void)fid_new(px, p->newfid);	/* no qid: never local */
 		break;
 	case P9_TWALK:
+		if (r->type == P9_RLERROR && r->u.ecode == ENOENT)
+			learn_enoent(px, p);
 		if (r->type != P9_RWALK || r->u.rwalk.nwqid != p->nwname)
 			break;
 		if (p->nwname == 0 && p->newfid == p->fid)
@@ -1275,6 +1466,29 @@ learn(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 	}
 }
 
+/* Our Treaddir's reply (prefetch_listing()): keep it for the kernel's,
+ * unless that came and went, asked something else, or the fid is gone. */
+static void
+prefetch_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
+    const uint8_t *m, size_t len, long long now)
+{
+	struct pfid *f = fid_get(px, p->fid);
+
+	if (f == NULL || f->pf != PF_PENDING || f->pf_tag != (uint16_t)(p - px->pend))
+		return;
+	f->pf = PF_NONE;
+	if (r->type != P9_RREADDIR || px->pf_bytes + len > PF_BYTES_MAX ||
+	    (f->pf_msg = malloc(len)) == NULL) {
+		f->rd_from0 = false;	/* the kernel asks again itself */
+		return;
+	}
+	learn(px, p, r, m, len, now);
+	memcpy(f->pf_msg, m, len);
+	f->pf_len = len;
+	f->pf = PF_READY;
+	px->pf_bytes += len;
+}
+
 static int
 from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
     struct buf *tk, long long now)
@@ -1302,6 +1516,11 @@ from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		return fail(px, -EPROTO, "reply to a tag never sent");
 	if (p->own && p->type == P9_TCLUNK) {
 		pend_free(px, p);	/* answered early (see from_kernel_one) */
+		return 0;
+	}
+	if (p->own && p->prefetch) {
+		prefetch_arrived(px, p, &r, m, len, now);
+		pend_free(px, p);
 		return 0;
 	}
 	if (p->own && p->type == P9_TLOPEN) {
@@ -1408,6 +1627,7 @@ p9proxy_on_attrs(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 		}
 		memcpy(e->attr, a, P9ATTR_ATTR);
 		e->has_attr = true;
+		e->neg = false;
 		e->t = now;
 	}
 	return 0;
@@ -1419,6 +1639,12 @@ void
 p9proxy_set_lazy_open(struct p9proxy *px, bool on)
 {
 	px->lazy_open = on;
+}
+
+void
+p9proxy_set_prefetch(struct p9proxy *px, bool on)
+{
+	px->prefetch = on;
 }
 
 struct p9proxy *
@@ -1458,8 +1684,10 @@ p9proxy_msize(const struct p9proxy *px)
 size_t
 p9proxy_client_room(const struct p9proxy *px)
 {
-	/* the request, its fids' walks and its base's dependents' walks */
-	return (size_t)px->msize + (MAX_DEPS + 2) * (size_t)WALK_MAX;
+	/* the request, its fids' walks, its base's dependents' walks, an
+	 * owed lazy open and a prefetched Treaddir */
+	return (size_t)px->msize + 2 * (size_t)WALK_MAX + DEPS_BYTES_MAX +
+	    2 * (P9_HDRSZ + 16);
 }
 
 const struct p9proxy_stats *

@@ -42,6 +42,7 @@ struct p9proxy_stats {
 	uint64_t	 xattr;		/* security./trusted. probes answered */
 	uint64_t	 lopen;		/* read-only opens answered, opened lazily */
 	uint64_t	 readdir;	/* end-of-listing Treaddir answered */
+	uint64_t	 prefetch, prefetch_hit;	/* listings asked with Tlopen, used */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
@@ -56,6 +57,12 @@ void	 p9proxy_free(struct p9proxy *);
  * open that would fail on the client then fails at the first read.
  */
 void	 p9proxy_set_lazy_open(struct p9proxy *, bool on);
+/*
+ * Send Treaddir(0) along with every read-only Tlopen of a directory and
+ * answer the kernel's first Treaddir from it: one round trip per listed
+ * directory instead of two.
+ */
+void	 p9proxy_set_prefetch(struct p9proxy *, bool on);
 
 /*
  * Consume whole T-messages from the front of `in`: forwarded ones (and

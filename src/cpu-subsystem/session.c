@@ -180,6 +180,7 @@ p9link_init(struct session *s, int i)
 	}
 	/* Read-mostly trees under the kernel's page cache: open lazily. */
 	p9proxy_set_lazy_open(l->px, ttl == P9PROXY_TTL_LOOSE_MS);
+	p9proxy_set_prefetch(l->px, true);
 	buf_init(&l->kin, P9LINK_KIN_MAX);
 	buf_init(&l->kout, P9LINK_OUT_MAX);
 	buf_init(&l->cout, P9LINK_OUT_MAX);
@@ -194,12 +195,15 @@ p9link_free(struct p9link *l)
 		const struct p9proxy_stats *st = p9proxy_stats(l->px);
 
 		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
-		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu",
+		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu "
+		    "prefetch %llu/%llu",
 		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
 		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
 		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
 		    (unsigned long long)st->flush, (unsigned long long)st->mat,
-		    (unsigned long long)st->attrs);
+		    (unsigned long long)st->attrs,
+		    (unsigned long long)st->prefetch_hit,
+		    (unsigned long long)st->prefetch);
 	}
 	p9proxy_free(l->px);
 	l->px = NULL;
