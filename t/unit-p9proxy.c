@@ -750,6 +750,118 @@ test_lazy_open(void)
 	p9proxy_set_lazy_open(px, false);
 }
 
+/* The Rreaddir a Tlopen's own Treaddir(0) brought, for fid 50 at tag kt. */
+static void
+reply_prefetch(uint16_t ct)
+{
+	const char *names[2] = { "a", "b" };
+	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 4096) };
+
+	attrs_eof = true;
+	send_attrs(2, names, at);
+	attrs_eof = false;
+	reply_listing(ct);
+}
+
+/* Opens fid `fid` (a clone of d, fid 1) for listing: returns the tag
+ * the Tlopen reached the client with, 0xFFFF if answered here. */
+static uint16_t
+open_d(uint16_t tag, uint32_t fid)
+{
+	struct p9_msg t, m;
+
+	t = twalk(tag, 1, fid, NULL);
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TLOPEN, tag, fid);
+	t.u.lopen.flags = P9_DOTL_DIRECTORY | P9_DOTL_NONBLOCK;
+	from_kernel(&t);
+	if (buf_len(&tc) == 0)
+		return 0xFFFF;
+	while (take(&tc, &m) == 0 && m.type != P9_TLOPEN)
+		;
+	return m.tag;
+}
+
+/* A whole listing read from 0 to its end is kept for the TTL: the next
+ * Tlopen + Treaddir of that directory are answered here. */
+static void
+test_listed(void)
+{
+	struct p9_msg t, m, r, want;
+	uint8_t first[4096];
+	size_t firstlen;
+	uint16_t ot, ct;
+
+	ot = open_d(120, 60);
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
+	r.u.ropen.qid = DIRQ;
+	from_client(&r);
+	take(&tk, &m);
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 121 };
+	t.u.io.fid = 60;
+	t.u.io.count = 8192;
+	ct = forwarded(&t, P9_TREADDIR);
+	reply_prefetch(ct);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 121,
+	    "a listing from offset 0, marked as the end, reaches the kernel");
+	firstlen = msglen;
+	memcpy(first, msgbuf, msglen);
+	t.tag = 122;
+	t.u.io.offset = 2;
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TCLUNK, 123, 60);
+	from_kernel(&t);
+	buf_reset(&tc);
+	buf_reset(&tk);
+
+	ok(open_d(124, 61) == 0xFFFF, "the next Tlopen of it is answered here");
+	want = (struct p9_msg){ .type = P9_RLOPEN, .tag = 124 };
+	want.u.ropen.qid = DIRQ;
+	expect_local(&want, "... Rlopen(qid, iounit 0)");
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 125 };
+	t.u.io.fid = 61;
+	t.u.io.count = 8192;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tc) == 0 && take(&tk, &m) == 0 &&
+	    m.type == P9_RREADDIR && m.tag == 125 && msglen == firstlen &&
+	    memcmp(msgbuf + P9_HDRSZ, first + P9_HDRSZ, firstlen - P9_HDRSZ) == 0,
+	    "... and its Treaddir(0): the stored listing, byte for byte");
+	t.tag = 126;
+	t.u.io.offset = 2;
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RREADDIR, .tag = 126 };
+	expect_local(&want, "... and the end of it");
+	t.tag = 127;
+	t.u.io.offset = 1;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 &&
+	    m.type == P9_TWALK && m.u.walk.newfid == 61 && take(&tc, &m) == 0 &&
+	    m.type == P9_TLOPEN && m.u.lopen.fid == 61 && take(&tc, &m) == 0 &&
+	    m.type == P9_TREADDIR && m.u.io.offset == 1,
+	    "another offset: materialised, opened on the client, forwarded");
+	buf_reset(&tc);
+	t = tfid(P9_TCLUNK, 128, 61);
+	from_kernel(&t);
+	buf_reset(&tc);
+	buf_reset(&tk);
+
+	t = (struct p9_msg){ .type = P9_TSYMLINK, .tag = 129 };
+	t.u.symlink.fid = 1;
+	t.u.symlink.name = S("ln");
+	t.u.symlink.target = S("a");
+	from_kernel(&t);
+	buf_reset(&tc);
+	ok(open_d(130, 62) != 0xFFFF, "after a symlink made in it: Tlopen goes "
+	    "to the client");
+	buf_reset(&tc);
+	t = tfid(P9_TCLUNK, 131, 62);
+	from_kernel(&t);
+	buf_reset(&tc);
+	buf_reset(&tk);
+}
+
 /* A base fid can carry hundreds of virtual fids (cache=loose keeps a fid
  * per entry of a big directory); clunking it materialises them all
  * first, each with its own walk. */
@@ -863,19 +975,6 @@ test_negative(void)
 	buf_reset(&tc);
 }
 
-/* The Rreaddir a Tlopen's own Treaddir(0) brought, for fid 50 at tag kt. */
-static void
-reply_prefetch(uint16_t ct)
-{
-	const char *names[2] = { "a", "b" };
-	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 4096) };
-
-	attrs_eof = true;
-	send_attrs(2, names, at);
-	attrs_eof = false;
-	reply_listing(ct);
-}
-
 /* Prefetch: Tlopen of a directory carries Treaddir(0, count) with the
  * count the kernel last used (setup_session: 8192); the kernel's first
  * Treaddir gets its reply, byte for byte. */
@@ -930,7 +1029,9 @@ test_prefetch(void)
 	want = (struct p9_msg){ .type = P9_RREADDIR, .tag = 103 };
 	expect_local(&want, "... and the end of the listing too");
 
-	/* Asked before our reply came: the reply becomes the kernel's. */
+	/* Asked before our reply came: the reply becomes the kernel's.
+	 * (Past the TTL: the listing stored above no longer answers.) */
+	now += TTL;
 	t = twalk(104, 1, 51, NULL);
 	from_kernel(&t);
 	take(&tk, &m);
@@ -1036,6 +1137,7 @@ main(void)
 	setup_session();
 	test_prefetch();
 	test_negative();
+	test_listed();
 	test_many_deps();
 	p9proxy_free(px);
 	buf_free(&kin);

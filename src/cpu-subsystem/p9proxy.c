@@ -54,6 +54,9 @@ enum fstate { F_REAL, F_VIRT, F_DEAD };
 enum pfstate { PF_NONE, PF_PENDING, PF_READY };
 /* Prefetched listings held at once, waiting for the kernel's Treaddir. */
 #define PF_BYTES_MAX	(2u * 1024 * 1024)
+/* Whole listings kept for the TTL (list_store()): all, and one. */
+#define LIST_BYTES_MAX	(512u * 1024)
+#define LIST_ONE_MAX	(128u * 1024)
 
 struct pfid {
 	struct pfid	*next;
@@ -102,6 +105,13 @@ struct adir {
 	bool		 complete;	/* every name is in the cache (gen) */
 	long long	 complete_t;	/* when that listing started */
 	bool		 eof_mark;	/* the next Rreaddir ends the listing */
+	/* The directory's whole listing, one Rreaddir to Treaddir(0,
+	 * list_count) taken at list_t, while gen is list_gen. */
+	uint8_t		*list;
+	size_t		 list_len;
+	uint32_t	 list_count;
+	uint64_t	 list_gen, list_last;
+	long long	 list_t;
 };
 
 struct aent {
@@ -134,6 +144,8 @@ struct pend {
 	bool		 has_dep;	/* own walk: the request relying on it */
 	uint16_t	 dep;
 	bool		 prefetch;	/* own Treaddir sent with a Tlopen */
+	uint64_t	 rd_off;	/* Treaddir: offset and count asked */
+	uint32_t	 rd_cnt;
 	int		 subst;		/* answer with Rlerror(subst) instead */
 };
 
@@ -154,6 +166,7 @@ struct p9proxy {
 	bool		 prefetch;	/* p9proxy_set_prefetch() */
 	uint32_t	 rd_count;	/* the kernel's Treaddir count, once seen */
 	size_t		 pf_bytes;	/* held in PF_READY listings */
+	size_t		 list_bytes;	/* held in adir.list */
 	struct p9proxy_stats st;
 	char		 error[128];
 };
@@ -206,11 +219,13 @@ cache_flush(struct p9proxy *px)
 	for (i = 0; i < DIR_BUCKETS; i++) {
 		for (d = px->dirs[i]; d != NULL; d = dn) {
 			dn = d->next;
+			free(d->list);
 			free(d);
 		}
 		px->dirs[i] = NULL;
 	}
 	px->nents = px->ndirs = 0;
+	px->list_bytes = 0;
 	px->epoch++;		/* listings in progress are incomplete now */
 }
 
@@ -233,6 +248,67 @@ dir_make(struct p9proxy *px, uint64_t path)
 	return d;
 }
 
+static bool
+fresh(const struct p9proxy *px, long long t, long long now)
+{
+	return now - t < px->ttl && now >= t;
+}
+
+static void
+list_drop(struct p9proxy *px, struct adir *d)
+{
+	if (d->list == NULL)
+		return;
+	px->list_bytes -= d->list_len;
+	free(d->list);
+	d->list = NULL;
+	d->list_len = 0;
+}
+
+/*
+ * Keep a directory's whole listing (the Rreaddir m that answered
+ * Treaddir(0, count) and reached its end) so that, within the TTL, the
+ * kernel's next Tlopen + Treaddir of it are answered here
+ * (try_open_listed(), try_readdir_listed()).
+ */
+static void
+list_store(struct p9proxy *px, struct adir *d, const uint8_t *m, size_t len,
+    uint32_t count, uint64_t last, long long t)
+{
+	struct adir *o;
+	unsigned i;
+
+	list_drop(px, d);
+	if (len > LIST_ONE_MAX)
+		return;
+	if (px->list_bytes + len > LIST_BYTES_MAX)
+		for (i = 0; i < DIR_BUCKETS; i++)
+			for (o = px->dirs[i]; o != NULL; o = o->next)
+				list_drop(px, o);
+	if ((d->list = malloc(len)) == NULL)
+		return;
+	memcpy(d->list, m, len);
+	d->list_len = len;
+	d->list_count = count;
+	d->list_gen = d->gen;
+	d->list_last = last;
+	d->list_t = t;
+	px->list_bytes += len;
+}
+
+/* The directory's stored listing, if still good now. */
+static struct adir *
+listed_dir(struct p9proxy *px, const struct pfid *f, long long now)
+{
+	struct adir *d;
+
+	if (f == NULL || f->state == F_DEAD || !f->qid_known ||
+	    !(f->qid.type & P9_QTDIR) || (d = dir_get(px, f->qid.path)) == NULL ||
+	    d->list == NULL || d->list_gen != d->gen || !fresh(px, d->list_t, now))
+		return NULL;
+	return d;
+}
+
 /* Forget what is known of a directory's names (not its own attributes). */
 static void
 dir_invalidate(struct p9proxy *px, uint64_t path)
@@ -242,6 +318,7 @@ dir_invalidate(struct p9proxy *px, uint64_t path)
 	if (d != NULL) {
 		d->gen = ++px->gen_seq;
 		d->complete = false;
+		list_drop(px, d);
 	}
 }
 
@@ -287,12 +364,6 @@ ent_make(struct p9proxy *px, struct adir *d, const char *s, size_t n)
 	px->ents[h] = e;
 	px->nents++;
 	return e;
-}
-
-static bool
-fresh(const struct p9proxy *px, long long t, long long now)
-{
-	return now - t < px->ttl && now >= t;
 }
 
 static uint64_t
@@ -778,6 +849,8 @@ note_request(struct p9proxy *px, struct pend *p, const struct p9_msg *t,
 		break;
 	case P9_TREADDIR:
 		p->fid = t->u.io.fid;
+		p->rd_off = t->u.io.offset;
+		p->rd_cnt = t->u.io.count;
 		if ((f = fid_get(px, p->fid)) == NULL || !f->qid_known)
 			break;
 		if (t->u.io.offset == 0 && (d = dir_make(px, f->qid.path)) != NULL) {
@@ -984,6 +1057,63 @@ on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 static int try_readdir_eof(struct p9proxy *, const struct p9_msg *, struct buf *,
     long long);
 
+/* Tlopen flags of an open for listing (opendir, fts, getdents users). */
+static bool
+dir_read_flags(uint32_t flags)
+{
+	return (flags & ~(uint32_t)(P9_DOTL_DIRECTORY | P9_DOTL_LARGEFILE |
+	    P9_DOTL_NOFOLLOW | P9_DOTL_NOATIME | P9_DOTL_CLOEXEC |
+	    P9_DOTL_NONBLOCK | P9_DOTL_NOCTTY)) == 0;
+}
+
+/*
+ * Tlopen of a directory whose whole listing is stored and fresh: Rlopen
+ * here, as the server would say it, and the client-side open only if a
+ * request other than that listing needs it (the lazy-open machinery).
+ */
+static int
+try_open_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
+    long long now)
+{
+	struct p9_msg r = { .type = P9_RLOPEN, .tag = t->tag };
+	struct pfid *f = fid_get(px, t->u.lopen.fid);
+
+	if (f == NULL || f->lazy || f->xcreate || !dir_read_flags(t->u.lopen.flags) ||
+	    listed_dir(px, f, now) == NULL)
+		return 0;
+	r.u.ropen.qid = f->qid;
+	r.u.ropen.iounit = 0;	/* as the client's server says */
+	if (p9_encode(tk, &r) != 0)
+		return -ENOBUFS;
+	f->lazy = true;
+	f->lflags = t->u.lopen.flags;
+	px->st.list_open++;
+	return 1;
+}
+
+/* Treaddir(0) on a directory opened here: its stored listing. */
+static int
+try_readdir_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
+    long long now)
+{
+	struct pfid *f = fid_get(px, t->u.io.fid);
+	struct adir *d;
+
+	if (f == NULL || !f->lazy || t->u.io.offset != 0 ||
+	    (d = listed_dir(px, f, now)) == NULL || t->u.io.count != d->list_count)
+		return 0;
+	if (put_retagged(tk, d->list, d->list_len, t->tag) != 0)
+		return -ENOBUFS;
+	f->rd_from0 = false;
+	f->rd_next = d->list_last;
+	f->eof_ok = true;
+	f->eof_off = d->list_last;
+	f->eof_gen = d->gen;
+	f->eof_t = d->list_t;
+	px->st.list_read++;
+	return 1;
+}
+
 /*
  * A directory opened for reading is about to be listed: getdents asks
  * Treaddir(0) the moment Rlopen arrives, a round trip per directory.
@@ -1004,10 +1134,7 @@ prefetch_listing(struct p9proxy *px, const struct p9_msg *o, struct buf *tc,
 
 	if (!px->prefetch || f == NULL || f->state != F_REAL || !f->qid_known ||
 	    !(f->qid.type & P9_QTDIR) || f->pf != PF_NONE ||
-	    (o->u.lopen.flags & ~(uint32_t)(P9_DOTL_DIRECTORY | P9_DOTL_LARGEFILE |
-	    P9_DOTL_NOFOLLOW | P9_DOTL_NOATIME | P9_DOTL_CLOEXEC |
-	    P9_DOTL_NONBLOCK | P9_DOTL_NOCTTY)) != 0 ||
-	    (p = pend_new(px, &tag)) == NULL)
+	    !dir_read_flags(o->u.lopen.flags) || (p = pend_new(px, &tag)) == NULL)
 		return;
 	t.tag = tag;
 	t.u.io.fid = f->num;
@@ -1102,6 +1229,7 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		if (t.u.io.offset == 0 && t.u.io.count > 0)
 			px->rd_count = t.u.io.count;
 		if ((r = try_readdir_eof(px, &t, tk, now)) != 0 ||
+		    (r = try_readdir_listed(px, &t, tk, now)) != 0 ||
 		    (r = try_readdir_prefetched(px, &t, tk)) != 0)
 			return r < 0 ? fail(px, r, "no room") : 0;
 		break;
@@ -1122,6 +1250,8 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		}
 		break;
 	case P9_TLOPEN:
+		if ((r = try_open_listed(px, &t, tk, now)) != 0)
+			return r < 0 ? fail(px, r, "no room") : 0;
 		if (px->lazy_open && (f = fid_get(px, t.u.lopen.fid)) != NULL &&
 		    f->state != F_DEAD && f->qid_known && !f->lazy &&
 		    f->qid.type == P9_QTFILE &&
@@ -1205,16 +1335,22 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 	return 0;
 }
 
-/* The prefetched listing a Treaddir m would be answered with: its size. */
+/* The held listing a Treaddir m may be answered with: its size. */
 static size_t
-held_listing(struct p9proxy *px, const uint8_t *m, size_t len)
+held_listing(struct p9proxy *px, const uint8_t *m, size_t len, long long now)
 {
 	struct pfid *f;
+	struct adir *d;
+	size_t n = 0;
 
 	if (len < P9_HDRSZ + 4 || m[4] != P9_TREADDIR ||
-	    (f = fid_get(px, le_get32(m + P9_HDRSZ))) == NULL || f->pf != PF_READY)
+	    (f = fid_get(px, le_get32(m + P9_HDRSZ))) == NULL)
 		return 0;
-	return f->pf_len;
+	if (f->pf == PF_READY)
+		n = f->pf_len;
+	if (f->lazy && (d = listed_dir(px, f, now)) != NULL && d->list_len > n)
+		n = d->list_len;
+	return n;
 }
 
 /* Whole-message framing shared by both directions. */
@@ -1247,7 +1383,7 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 			return 0;
 		if ((r = next_msg(px, in, &len)) <= 0)
 			return r;
-		if (buf_room(tk) < P9PROXY_KOUT_MIN + held_listing(px, buf_ptr(in), len))
+		if (buf_room(tk) < P9PROXY_KOUT_MIN + held_listing(px, buf_ptr(in), len, now))
 			return 0;
 		if ((r = from_kernel_one(px, buf_ptr(in), len, tc, tk, now)) != 0)
 			return r;
@@ -1281,7 +1417,7 @@ try_readdir_eof(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	struct pfid *f = fid_get(px, t->u.io.fid);
 	struct adir *d;
 
-	if (f == NULL || f->state != F_REAL || !f->eof_ok || !f->qid_known ||
+	if (f == NULL || f->state == F_DEAD || !f->eof_ok || !f->qid_known ||
 	    t->u.io.offset != f->eof_off || !fresh(px, f->eof_t, now) ||
 	    (d = dir_get(px, f->qid.path)) == NULL || d->gen != f->eof_gen)
 		return 0;
@@ -1295,7 +1431,7 @@ try_readdir_eof(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 
 static void
 learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
-    long long now)
+    const uint8_t *m, size_t len, long long now)
 {
 	struct pfid *f = fid_get(px, p->fid);
 	struct p9_dirent de;
@@ -1338,6 +1474,11 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 			f->eof_off = last;
 			f->eof_gen = d->gen;
 			f->eof_t = now;
+			/* The whole listing in one reply, nothing changed since
+			 * it was asked: keep it for the TTL. */
+			if (p->rd_off == 0 && f->rd_from0 &&
+			    f->rd_epoch == px->epoch && f->rd_gen == d->gen)
+				list_store(px, d, m, len, p->rd_cnt, last, f->rd_start);
 		}
 		if (d != NULL)
 			d->eof_mark = false;
@@ -1449,7 +1590,7 @@ learn(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 		}
 		break;
 	case P9_TREADDIR:
-		learn_readdir(px, p, r, now);
+		learn_readdir(px, p, r, m, len, now);
 		break;
 	case P9_TGETATTR:
 		/* A fresh answer refreshes the cached one. */

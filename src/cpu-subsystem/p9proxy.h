@@ -43,6 +43,7 @@ struct p9proxy_stats {
 	uint64_t	 lopen;		/* read-only opens answered, opened lazily */
 	uint64_t	 readdir;	/* end-of-listing Treaddir answered */
 	uint64_t	 prefetch, prefetch_hit;	/* listings asked with Tlopen, used */
+	uint64_t	 list_open, list_read;	/* stored listings: Tlopen, Treaddir */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };

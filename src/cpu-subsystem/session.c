@@ -196,14 +196,16 @@ p9link_free(struct p9link *l)
 
 		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
 		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu "
-		    "prefetch %llu/%llu",
+		    "prefetch %llu/%llu listed %llu/%llu",
 		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
 		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
 		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
 		    (unsigned long long)st->flush, (unsigned long long)st->mat,
 		    (unsigned long long)st->attrs,
 		    (unsigned long long)st->prefetch_hit,
-		    (unsigned long long)st->prefetch);
+		    (unsigned long long)st->prefetch,
+		    (unsigned long long)st->list_read,
+		    (unsigned long long)st->list_open);
 	}
 	p9proxy_free(l->px);
 	l->px = NULL;
