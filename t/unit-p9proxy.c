@@ -982,7 +982,7 @@ static void
 test_prefetch(void)
 {
 	struct p9_msg t, m, r, want;
-	uint16_t ot, pt, n;
+	uint16_t ot, pt, n, ct, gt;
 	uint8_t saved[4096];
 	size_t savedlen;
 
@@ -1086,14 +1086,67 @@ test_prefetch(void)
 	    take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 109 &&
 	    buf_len(&tk) == 0, "... and only its reply reaches the kernel");
 
-	/* A file's Tlopen, or a directory opened for writing: no prefetch. */
+	/* A file's Tlopen: no prefetch. */
 	t = twalk(110, 1, 53, "a");
+	ct = forwarded(&t, P9_TWALK);
+	ok(take(&tc, &m) == 0 && m.type == P9_TGETATTR && m.u.getattr.fid == 53 &&
+	    buf_len(&tc) == 0, "a forwarded one-name Twalk carries our Tgetattr");
+	gt = m.tag;
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = ct };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = AQ;
+	from_client(&r);
+	r = (struct p9_msg){ .type = P9_RGETATTR, .tag = gt };
+	r.u.attr = attr_of(AQ, 4242);
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RWALK && m.tag == 110 &&
+	    buf_len(&tk) == 0, "the kernel sees only its Rwalk");
+	t = tfid(P9_TGETATTR, 112, 53);
 	from_kernel(&t);
-	take(&tk, &m);
+	want = (struct p9_msg){ .type = P9_RGETATTR, .tag = 112 };
+	want.u.attr = attr_of(AQ, 4242);
+	expect_local(&want, "its Tgetattr then gets our reply's attributes");
 	t = tfid(P9_TLOPEN, 111, 53);
 	from_kernel(&t);
-	ok(take(&tc, &m) == 0 && take(&tc, &m) == 0 && m.type == P9_TLOPEN &&
-	    buf_len(&tc) == 0, "a file's Tlopen comes alone");
+	ok(take(&tc, &m) == 0 && m.type == P9_TLOPEN && buf_len(&tc) == 0,
+	    "a file's Tlopen comes alone");
+	buf_reset(&tc);
+
+	/* The kernel's Tgetattr before ours came back: ours becomes its. */
+	t = twalk(113, 1, 54, "b");
+	ct = forwarded(&t, P9_TWALK);
+	take(&tc, &m);
+	gt = m.tag;
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = ct };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = BQ;
+	from_client(&r);
+	take(&tk, &m);
+	t = tfid(P9_TGETATTR, 114, 54);
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tc) == 0 && buf_len(&tk) == 0,
+	    "a Tgetattr while ours is out: nothing sent, nothing answered yet");
+	r = (struct p9_msg){ .type = P9_RGETATTR, .tag = gt };
+	r.u.attr = attr_of(BQ, 8192);
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RGETATTR && m.tag == 114 &&
+	    m.u.attr.size == 8192 && buf_len(&tk) == 0,
+	    "... then our reply, with the kernel's tag");
+
+	/* A failed walk: our Tgetattr's error is dropped. */
+	t = twalk(115, 1, 55, "nothere");
+	ct = forwarded(&t, P9_TWALK);
+	take(&tc, &m);
+	gt = m.tag;
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = ct };
+	r.u.ecode = ENOENT;
+	from_client(&r);
+	r.tag = gt;
+	r.u.ecode = EBADF;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RLERROR && m.tag == 115 &&
+	    m.u.ecode == ENOENT && buf_len(&tk) == 0,
+	    "a failed walk: the kernel sees its ENOENT alone");
 	buf_reset(&tc);
 	p9proxy_set_prefetch(px, false);
 }

@@ -97,6 +97,9 @@ struct pfid {
 	uint32_t	 pf_count;
 	uint8_t		*pf_msg;
 	size_t		 pf_len;
+	/* Our Tgetattr sent behind the walk that made this fid is out. */
+	bool		 ga_pending;
+	uint16_t	 ga_tag;
 };
 
 struct adir {
@@ -143,7 +146,10 @@ struct pend {
 	uint16_t	 oldtag;	/* Tflush: our tag of the old request */
 	bool		 has_dep;	/* own walk: the request relying on it */
 	uint16_t	 dep;
-	bool		 prefetch;	/* own Treaddir sent with a Tlopen */
+	bool		 prefetch;	/* own Treaddir sent with a Tlopen, or
+					 * own Tgetattr sent with a Twalk */
+	bool		 has_ga;	/* Twalk: our Tgetattr ga_tag follows */
+	uint16_t	 ga_tag;
 	uint64_t	 rd_off;	/* Treaddir: offset and count asked */
 	uint32_t	 rd_cnt;
 	int		 subst;		/* answer with Rlerror(subst) instead */
@@ -428,6 +434,7 @@ fid_clear(struct p9proxy *px, struct pfid *f)
 	struct pfid *b;
 
 	pf_drop(px, f);
+	f->ga_pending = false;
 	if (f->state == F_VIRT) {
 		if ((b = fid_get(px, f->base)) != NULL)
 			dep_forget(b, f);
@@ -986,10 +993,23 @@ try_getattr(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
     long long now)
 {
 	struct pfid *f = fid_get(px, t->u.getattr.fid);
+	struct pend *pg;
 	struct adir *d;
 	struct aent *e;
 	uint8_t *p;
 
+	if (f != NULL && f->ga_pending) {
+		/* Ours is on its way (prefetch_getattr()): its reply, which
+		 * has the same bytes whatever the mask, becomes the kernel's. */
+		f->ga_pending = false;
+		if ((pg = pend_get(px, f->ga_tag)) != NULL && pg->own && pg->prefetch &&
+		    pg->type == P9_TGETATTR) {
+			pg->own = pg->prefetch = false;
+			pg->ktag = t->tag;
+			px->st.ga_hit++;
+			return 1;
+		}
+	}
 	if (f == NULL || f->state == F_DEAD || !f->qid_known || !f->key_known ||
 	    (d = dir_get(px, f->keydir)) == NULL ||
 	    (e = ent_get(px, d, f->keyname, f->keylen)) == NULL ||
@@ -1112,6 +1132,54 @@ try_readdir_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	f->eof_t = d->list_t;
 	px->st.list_read++;
 	return 1;
+}
+
+/*
+ * The kernel follows every lookup's Twalk of one name with a Tgetattr of
+ * the new fid (to make its inode).  Send that Tgetattr now, pipelined
+ * behind the walk: its reply lands in the cache under (directory, name)
+ * and the kernel's own is answered here (or, if it comes first, takes
+ * ours over: see try_getattr()).  A walk that fails makes ours fail too,
+ * harmlessly.
+ */
+static bool
+prefetch_getattr(struct p9proxy *px, const struct p9_msg *w, struct buf *tc,
+    long long now, uint16_t *gtag)
+{
+	struct p9_msg t = { .type = P9_TGETATTR };
+	struct pfid *src = fid_get(px, w->u.walk.fid);
+	struct pend *p;
+	struct adir *d;
+	uint16_t tag;
+
+	if (!px->prefetch || w->u.walk.nwname != 1 ||
+	    w->u.walk.newfid == w->u.walk.fid || src == NULL || !src->qid_known ||
+	    !(src->qid.type & P9_QTDIR) || w->u.walk.wname[0].len == 0 ||
+	    w->u.walk.wname[0].len > 255 ||
+	    name_gate(w->u.walk.wname[0].s, w->u.walk.wname[0].len) != 0 ||
+	    (d = dir_make(px, src->qid.path)) == NULL ||
+	    (p = pend_new(px, &tag)) == NULL)
+		return false;
+	t.tag = tag;
+	t.u.getattr.fid = w->u.walk.newfid;
+	t.u.getattr.mask = P9_GETATTR_BASIC;
+	if ((p->name = malloc(w->u.walk.wname[0].len)) == NULL ||
+	    p9_encode(tc, &t) != 0) {
+		pend_free(px, p);
+		return false;
+	}
+	memcpy(p->name, w->u.walk.wname[0].s, w->u.walk.wname[0].len);
+	p->namelen = w->u.walk.wname[0].len;
+	p->own = p->prefetch = true;
+	p->type = P9_TGETATTR;
+	p->fid = w->u.walk.newfid;
+	p->dirk = true;
+	p->dir = src->qid.path;
+	p->dgen = d->gen;
+	p->t0 = now;
+	px->st.ga++;
+	*gtag = tag;
+	return true;
 }
 
 /*
@@ -1309,9 +1377,19 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		return fail(px, -ENOBUFS, "no room");
 	if (t.type == P9_TXATTRCREATE && (f = fid_get(px, t.u.xattrcreate.fid)) != NULL)
 		f->xcreate = true;
-	if (t.type == P9_TLOPEN) {
-		prefetch_listing(px, &t, tc, now);
+	if (t.type == P9_TLOPEN || t.type == P9_TWALK) {
+		uint16_t gtag;
+		bool ga = false;
+
+		if (t.type == P9_TLOPEN)
+			prefetch_listing(px, &t, tc, now);
+		else
+			ga = prefetch_getattr(px, &t, tc, now, &gtag);
 		p = &px->pend[tag];
+		if (ga) {
+			p->has_ga = true;	/* learn() tells the new fid */
+			p->ga_tag = gtag;
+		}
 	}
 	if (t.type == P9_TCLUNK) {
 		/*
@@ -1576,6 +1654,8 @@ learn(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 			break;
 		f->qid = r->u.rwalk.wqid[p->nwname - 1];
 		f->qid_known = true;
+		f->ga_pending = p->has_ga;
+		f->ga_tag = p->ga_tag;
 		if (p->name != NULL && (p->nwname >= 2 || p->dirk))
 			set_key(f, p->nwname >= 2 ?
 			    r->u.rwalk.wqid[p->nwname - 2].path : p->dir,
@@ -1630,6 +1710,32 @@ prefetch_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *
 	px->pf_bytes += len;
 }
 
+/* Our Tgetattr's reply (prefetch_getattr()): into the cache, for the
+ * kernel's Tgetattr to come, if the walk made that fid and nothing
+ * changed the directory since. */
+static void
+getattr_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
+    const uint8_t *m, size_t len)
+{
+	struct pfid *f = fid_get(px, p->fid);
+	struct adir *d;
+	struct aent *e;
+
+	if (f != NULL && f->ga_pending && f->ga_tag == (uint16_t)(p - px->pend))
+		f->ga_pending = false;
+	if (f == NULL || r->type != P9_RGETATTR || len != RGETATTR_SZ ||
+	    !f->qid_known || r->u.attr.qid.path != f->qid.path || !f->key_known ||
+	    f->keydir != p->dir || f->keylen != p->namelen ||
+	    memcmp(f->keyname, p->name, p->namelen) != 0 ||
+	    (d = dir_get(px, p->dir)) == NULL || d->gen != p->dgen ||
+	    (e = ent_make(px, d, p->name, p->namelen)) == NULL)
+		return;
+	memcpy(e->attr, m + P9_HDRSZ, P9ATTR_ATTR);
+	e->has_attr = true;
+	e->neg = false;
+	e->t = p->t0;
+}
+
 static int
 from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
     struct buf *tk, long long now)
@@ -1660,7 +1766,10 @@ from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		return 0;
 	}
 	if (p->own && p->prefetch) {
-		prefetch_arrived(px, p, &r, m, len, now);
+		if (p->type == P9_TGETATTR)
+			getattr_arrived(px, p, &r, m, len);
+		else
+			prefetch_arrived(px, p, &r, m, len, now);
 		pend_free(px, p);
 		return 0;
 	}

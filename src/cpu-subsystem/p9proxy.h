@@ -44,6 +44,7 @@ struct p9proxy_stats {
 	uint64_t	 readdir;	/* end-of-listing Treaddir answered */
 	uint64_t	 prefetch, prefetch_hit;	/* listings asked with Tlopen, used */
 	uint64_t	 list_open, list_read;	/* stored listings: Tlopen, Treaddir */
+	uint64_t	 ga, ga_hit;	/* Tgetattr sent with a Twalk; taken over */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
@@ -59,9 +60,10 @@ void	 p9proxy_free(struct p9proxy *);
  */
 void	 p9proxy_set_lazy_open(struct p9proxy *, bool on);
 /*
- * Send Treaddir(0) along with every read-only Tlopen of a directory and
- * answer the kernel's first Treaddir from it: one round trip per listed
- * directory instead of two.
+ * Send Treaddir(0) along with every read-only Tlopen of a directory, and
+ * Tgetattr along with every forwarded one-name Twalk, and answer the
+ * kernel's Treaddir / Tgetattr that follow from them: a round trip less
+ * per listed directory and per name looked up.
  */
 void	 p9proxy_set_prefetch(struct p9proxy *, bool on);
 

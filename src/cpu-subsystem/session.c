@@ -196,7 +196,7 @@ p9link_free(struct p9link *l)
 
 		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
 		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu "
-		    "prefetch %llu/%llu listed %llu/%llu",
+		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu",
 		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
 		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
 		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
@@ -205,7 +205,8 @@ p9link_free(struct p9link *l)
 		    (unsigned long long)st->prefetch_hit,
 		    (unsigned long long)st->prefetch,
 		    (unsigned long long)st->list_read,
-		    (unsigned long long)st->list_open);
+		    (unsigned long long)st->list_open,
+		    (unsigned long long)st->ga_hit, (unsigned long long)st->ga);
 	}
 	p9proxy_free(l->px);
 	l->px = NULL;
