@@ -242,6 +242,10 @@ def report(rundir):
             for path in PATHS if times["W1"].get(path)) + "; W2 write " + ", ".join(
             "%s %.1f MB/s" % (path, w2mb * 1.048576 / (med(times["W2"][path]) / 1000))
             for path in PATHS if times.get("W2", {}).get(path)) + ".")
+        if s0.get("sshcat"):
+            p("W1's floor, the same %d MiB through one ssh channel (`ssh cputest cat big`,"
+              " no file system): %s ms, %.1f MB/s." % (w1mb, fmt_ms(s0["sshcat"]),
+                                                      w1mb * 1.048576 / (med(s0["sshcat"]) / 1000)))
 
     if "alt" in PATHS:
         p("")

@@ -110,6 +110,9 @@ s0() {		# s0 PATH: one session setup + teardown running true
 	# Where S0's time goes: no 9P at all, and only /tmp/cpu mounted.
 	cpu9pfalse) "$CPU" -9p=false -namespace= -F "$SSH_CONFIG" cputest /bin/true ;;
 	cpunons) "$CPU" -namespace= -F "$SSH_CONFIG" cputest /bin/true ;;
+	# W1's floor: the same bytes through one ssh channel, no file system
+	# (cpu and sshfs both carry W1 over one).
+	sshcat) ssh -F "$SSH_CONFIG" cputest cat "$BENCH_DATA/big" ;;
 	esac
 }
 
@@ -118,7 +121,7 @@ t_now() { echo "${EPOCHREALTIME/./}"; }
 log "rounds $ROUNDS, paths: $PATHS"
 # One warm-up of each path (first ssh connection, first exec of everything).
 read -r -a paths <<< "$PATHS"
-s0paths=(ssh cpu cpuD cpu9pfalse cpunons)
+s0paths=(ssh cpu cpuD cpu9pfalse cpunons sshcat)
 [ -n "${ALT:-}" ] && s0paths+=(alt altD)
 for p in "${s0paths[@]}"; do s0 "$p" </dev/null >/dev/null 2>&1; done
 n=${#paths[@]}

@@ -82,6 +82,30 @@ out=$(cpu -namespace="$NS" cputest sh -c '
 	{ read first; touch "$T/tree/later.txt"; echo "$first $(cat)"; })
 check_eq "missing name: ENOENT, then found after the TTL" "no yes" "$(echo $out)"
 
+# Kept listings (doc/9p-proxy.md): a second find in the session lists each
+# directory from what the proxy kept.  -cache loose (a 60 s TTL on every
+# channel) so that the first find cannot outlast the TTL on a slow machine.
+rm -f "$T/stats.once" "$T/stats.twice" "$T/tree/live.txt" "$T/tree/later.txt"
+(cd "$T/tree" && find . -printf "$FMT" | sort) > "$T/find.local"
+CPU_9P_STATS="$T/stats.once" cpu -cache loose -namespace="$NS" cputest \
+    sh -c "cd /srv && find . -printf '$FMT' | sort" > /dev/null
+CPU_9P_STATS="$T/stats.twice" cpu -cache loose -namespace="$NS" cputest \
+    sh -c "cd /srv && find . -printf '$FMT' | sort > /dev/null; find . -printf '$FMT' | sort" \
+    > "$T/find.twice"
+check "find run twice in a session: the second matches the local tree" \
+	cmp -s "$T/find.local" "$T/find.twice" ||
+	diff "$T/find.local" "$T/find.twice" | head -10 | sed 's/^/# /'
+once=$(stats_sum "$T/stats.once" Treaddir)
+twice=$(stats_sum "$T/stats.twice" Treaddir)
+echo "# Treaddir at the client: one find $once, two finds $twice"
+check "... and costs no Treaddir at the client" test "$twice" -eq "$once"
+
+# A name made on the client shows in a listing once the TTL has passed.
+out=$(cpu -namespace="$NS" cputest sh -c '
+	cd /srv; ls | grep -c "^later2.txt$"; sleep 3; ls | grep -c "^later2.txt$"' |
+	{ read first; touch "$T/tree/later2.txt"; echo "$first $(cat)"; })
+check_eq "a file made on the client: in ls after the TTL" "0 1" "$(echo $out)"
+
 out=$(cpu cputest /usr/bin/python3 -c 'import json, email, http.client; print(json.dumps([1]))')
 check_eq "python3 imports through the proxy" "[1]" "$out"
 t_done

@@ -59,6 +59,26 @@ attr_room(struct p9chan *p, size_t n)
 	    WIRE_SLACK) == 0;
 }
 
+/* Open this reply's batch of attributes for directory dq (one frame). */
+static bool
+attr_begin(struct p9chan *p, const struct p9_qid *dq, size_t need)
+{
+	uint8_t q[P9_QIDSZ];
+
+	if (!attr_room(p, FRAME_HDR + 1 + P9_QIDSZ + need) ||
+	    frame_begin(p->wire, FR_P9ATTR, &p->attr_start) != 0)
+		return false;
+	q[0] = dq->type;
+	le_put32(q + 1, dq->version);
+	le_put64(q + 5, dq->path);
+	buf_put_u8(p->wire, p->chan_id);
+	buf_put(p->wire, q, sizeof(q));
+	p->attr_open = true;
+	p->attr_dir = *dq;
+	p->attr_len = P9_QIDSZ;
+	return true;
+}
+
 static void
 dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
     const struct p9_attr *a)
@@ -66,15 +86,18 @@ dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
 	struct p9chan *p = arg;
 	struct p9_msg r = { .type = P9_RGETATTR, .tag = 0 };
 	size_t need = 2 + namelen + P9ATTR_ATTR;
-	uint8_t q[P9_QIDSZ];
 
 	if (p->wire == NULL || namelen > 255)
 		return;
 	if (namelen == 0) {
-		/* End of the listing: an empty name closes this dir's batch,
-		 * only after entries of the same directory. */
-		if (name == NULL && a == NULL && p->attr_open &&
-		    p->attr_dir.path == dq->path && attr_room(p, 2)) {
+		/* End of the listing: an empty name closes this dir's batch
+		 * (one of its own when the reply had no entry to report:
+		 * an empty directory). */
+		if (name != NULL || a != NULL)
+			return;
+		if (p->attr_open && p->attr_dir.path != dq->path)
+			attr_close(p);
+		if ((p->attr_open || attr_begin(p, dq, 2)) && attr_room(p, 2)) {
 			buf_put_u16(p->wire, 0);
 			p->attr_len += 2;
 			attr_close(p);
@@ -85,17 +108,8 @@ dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
 	    p->attr_len + need > P9ATTR_BODY_MAX))
 		attr_close(p);
 	if (!p->attr_open) {
-		if (!attr_room(p, FRAME_HDR + 1 + P9_QIDSZ + need) ||
-		    frame_begin(p->wire, FR_P9ATTR, &p->attr_start) != 0)
+		if (!attr_begin(p, dq, need))
 			return;
-		q[0] = dq->type;
-		le_put32(q + 1, dq->version);
-		le_put64(q + 5, dq->path);
-		buf_put_u8(p->wire, p->chan_id);
-		buf_put(p->wire, q, sizeof(q));
-		p->attr_open = true;
-		p->attr_dir = *dq;
-		p->attr_len = P9_QIDSZ;
 	} else if (!attr_room(p, need))
 		return;
 	/* The codec's own Rgetattr, so the bytes are those of a reply. */
