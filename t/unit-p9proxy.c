@@ -29,6 +29,7 @@
 #define ROOTQ	((struct p9_qid){ P9_QTDIR, 0, 2 })
 #define AQ	((struct p9_qid){ P9_QTFILE, 0, 101 })
 #define BQ	((struct p9_qid){ P9_QTDIR, 0, 102 })
+#define CQ	((struct p9_qid){ P9_QTFILE, 0, 103 })
 
 static struct p9proxy *px;
 static struct buf kin, cin, tc, tk;	/* kernel in, client in, to client, to kernel */
@@ -125,7 +126,7 @@ attr_of(struct p9_qid q, uint64_t size)
 static bool attrs_eof;	/* send_attrs: end the body with the end mark */
 
 static void
-send_attrs(int n, const char **names, const struct p9_attr *attrs)
+send_attrs_of(struct p9_qid dq, int n, const char **names, const struct p9_attr *attrs)
 {
 	struct buf b, e;
 	struct p9_msg r = { .type = P9_RGETATTR };
@@ -133,9 +134,9 @@ send_attrs(int n, const char **names, const struct p9_attr *attrs)
 
 	buf_init(&b, 65536);
 	buf_init(&e, 256);
-	buf_put_u8(&b, DIRQ.type);
-	buf_put_u32(&b, DIRQ.version);
-	buf_put_u64(&b, DIRQ.path);
+	buf_put_u8(&b, dq.type);
+	buf_put_u32(&b, dq.version);
+	buf_put_u64(&b, dq.path);
 	for (i = 0; i < n; i++) {
 		r.u.attr = attrs[i];
 		buf_reset(&e);
@@ -148,6 +149,12 @@ send_attrs(int n, const char **names, const struct p9_attr *attrs)
 	perr = p9proxy_on_attrs(px, buf_ptr(&b), buf_len(&b), now);
 	buf_free(&b);
 	buf_free(&e);
+}
+
+static void
+send_attrs(int n, const char **names, const struct p9_attr *attrs)
+{
+	send_attrs_of(DIRQ, n, names, attrs);
 }
 
 /* Forward one kernel request and answer it as the client: returns the
@@ -862,6 +869,117 @@ test_listed(void)
 	buf_reset(&tk);
 }
 
+/* Listings asked ahead: once the kernel has read d's whole listing, the
+ * proxy asks its subdirectory b's listing itself (own fid, pipelined),
+ * and the kernel's walk, open and read of b are then answered here. */
+static void
+test_ahead(void)
+{
+	static const char *cn[1] = { "c" };
+	struct p9_attr ca[1] = { attr_of(CQ, 5) };
+	struct p9_msg t, m, r, want;
+	struct p9_dirent de;
+	struct buf data;
+	uint16_t ot, ct, wt = 0, lt = 0, rt = 0, kt = 0;
+	uint32_t specfid = 0;
+	uint8_t blist[512];
+	size_t blen;
+	int n = 0;
+
+	p9proxy_set_ahead(px, true);
+	ot = open_d(140, 70);
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
+	r.u.ropen.qid = DIRQ;
+	from_client(&r);
+	take(&tk, &m);
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 141 };
+	t.u.io.fid = 70;
+	t.u.io.count = 8192;
+	ct = forwarded(&t, P9_TREADDIR);
+	reply_prefetch(ct);
+	take(&tk, &m);
+	t = tfid(P9_TCLUNK, 142, 70);
+	from_kernel(&t);
+	while (take(&tc, &m) == 0) {
+		n++;
+		if (m.type == P9_TWALK && m.u.walk.fid == 70 && m.u.walk.nwname == 1 &&
+		    m.u.walk.wname[0].len == 1 && m.u.walk.wname[0].s[0] == 'b') {
+			wt = m.tag;
+			specfid = m.u.walk.newfid;
+		} else if (m.type == P9_TLOPEN && m.u.lopen.fid == specfid && specfid)
+			lt = m.tag;
+		else if (m.type == P9_TREADDIR && m.u.io.fid == specfid && specfid &&
+		    m.u.io.offset == 0 && m.u.io.count == 8192)
+			rt = m.tag;
+		else if (m.type == P9_TCLUNK && m.u.fid == specfid && specfid)
+			kt = m.tag;
+		else if (m.type == P9_TCLUNK && m.u.fid == 70)
+			break;
+	}
+	ok(n == 5 && wt && lt && rt && kt && specfid != 70,
+	    "after d's listing: Twalk(d, ours, b), Tlopen, Treaddir(0), Tclunk of "
+	    "our own fid, then the kernel's Tclunk of d");
+	buf_reset(&tk);
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = wt };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = BQ;
+	from_client(&r);
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = lt };
+	r.u.ropen.qid = BQ;
+	from_client(&r);
+	attrs_eof = true;
+	send_attrs_of(BQ, 1, cn, ca);
+	attrs_eof = false;
+	r = (struct p9_msg){ .type = P9_RREADDIR, .tag = rt };
+	buf_init(&data, 512);
+	de = (struct p9_dirent){ CQ, 1, 8, S("c") };
+	p9_dirent_put(&data, &de);
+	r.u.rio.count = (uint32_t)buf_len(&data);
+	r.u.rio.data = buf_ptr(&data);
+	from_client(&r);
+	blen = 0;
+	{
+		struct buf enc;
+
+		buf_init(&enc, 1024);
+		p9_encode(&enc, &r);
+		blen = buf_len(&enc);
+		memcpy(blist, buf_ptr(&enc), blen);
+		buf_free(&enc);
+	}
+	buf_free(&data);
+	r = (struct p9_msg){ .type = P9_RCLUNK, .tag = kt };
+	from_client(&r);
+	ok(perr == 0 && buf_len(&tk) == 0, "none of our replies reach the kernel");
+
+	t = twalk(143, 1, 71, "b");
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RWALK, .tag = 143 };
+	want.u.rwalk.nwqid = 1;
+	want.u.rwalk.wqid[0] = BQ;
+	expect_local(&want, "the kernel's walk to b");
+	t = tfid(P9_TLOPEN, 144, 71);
+	t.u.lopen.flags = P9_DOTL_DIRECTORY;
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RLOPEN, .tag = 144 };
+	want.u.ropen.qid = BQ;
+	expect_local(&want, "... its Tlopen of b");
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 145 };
+	t.u.io.fid = 71;
+	t.u.io.count = 8192;
+	from_kernel(&t);
+	le_put16(blist + 5, 145);
+	ok(perr == 0 && buf_len(&tc) == 0 && buf_len(&tk) == blen &&
+	    memcmp(buf_ptr(&tk), blist, blen) == 0,
+	    "... and its Treaddir(0): b's listing as the client gave it");
+	buf_reset(&tk);
+	t = tfid(P9_TCLUNK, 146, 71);
+	from_kernel(&t);
+	buf_reset(&tk);
+	buf_reset(&tc);
+	p9proxy_set_ahead(px, false);
+}
+
 /* A base fid can carry hundreds of virtual fids (cache=loose keeps a fid
  * per entry of a big directory); clunking it materialises them all
  * first, each with its own walk. */
@@ -1191,6 +1309,7 @@ main(void)
 	test_prefetch();
 	test_negative();
 	test_listed();
+	test_ahead();
 	test_many_deps();
 	p9proxy_free(px);
 	buf_free(&kin);

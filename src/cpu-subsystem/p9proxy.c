@@ -57,6 +57,12 @@ enum pfstate { PF_NONE, PF_PENDING, PF_READY };
 /* Whole listings kept for the TTL (list_store()): all, and one. */
 #define LIST_BYTES_MAX	(512u * 1024)
 #define LIST_ONE_MAX	(128u * 1024)
+/* Listings of subdirectories asked ahead (spec_children()): queued, and
+ * per listing that triggers them.  Their fid is ours: a number the
+ * kernel's lowest-free allocation does not reach, checked free anyway. */
+#define SPEC_QUEUE_MAX	256
+#define SPEC_CHILDREN_MAX 64
+#define SPEC_FID	0xFFFFFFF0u
 
 struct pfid {
 	struct pfid	*next;
@@ -115,6 +121,8 @@ struct adir {
 	uint32_t	 list_count;
 	uint64_t	 list_gen, list_last;
 	long long	 list_t;
+	bool		 list_spec;	/* asked ahead: consuming it asks the next level */
+	bool		 spec_out;	/* a listing of ours is on its way */
 };
 
 struct aent {
@@ -148,11 +156,22 @@ struct pend {
 	uint16_t	 dep;
 	bool		 prefetch;	/* own Treaddir sent with a Tlopen, or
 					 * own Tgetattr sent with a Twalk */
+	bool		 spec;		/* part of a listing asked ahead */
 	bool		 has_ga;	/* Twalk: our Tgetattr ga_tag follows */
 	uint16_t	 ga_tag;
 	uint64_t	 rd_off;	/* Treaddir: offset and count asked */
 	uint32_t	 rd_cnt;
 	int		 subst;		/* answer with Rlerror(subst) instead */
+};
+
+/* A subdirectory listing to ask ahead: walk `path` (nw str16 names) from
+ * real fid `base` to directory `dir`. */
+struct spec {
+	uint32_t	 base;
+	uint64_t	 dir;
+	uint16_t	 nw;
+	size_t		 pathlen;
+	uint8_t		*path;
 };
 
 struct p9proxy {
@@ -170,9 +189,12 @@ struct p9proxy {
 	bool		 version_pending;
 	bool		 lazy_open;	/* p9proxy_set_lazy_open() */
 	bool		 prefetch;	/* p9proxy_set_prefetch() */
+	bool		 ahead;		/* p9proxy_set_ahead() */
 	uint32_t	 rd_count;	/* the kernel's Treaddir count, once seen */
 	size_t		 pf_bytes;	/* held in PF_READY listings */
 	size_t		 list_bytes;	/* held in adir.list */
+	struct spec	*specq;		/* SPEC_QUEUE_MAX */
+	unsigned	 nspec;
 	struct p9proxy_stats st;
 	char		 error[128];
 };
@@ -277,29 +299,34 @@ list_drop(struct p9proxy *px, struct adir *d)
  * kernel's next Tlopen + Treaddir of it are answered here
  * (try_open_listed(), try_readdir_listed()).
  */
-static void
+static bool
 list_store(struct p9proxy *px, struct adir *d, const uint8_t *m, size_t len,
-    uint32_t count, uint64_t last, long long t)
+    uint32_t count, uint64_t last, long long t, bool spec)
 {
 	struct adir *o;
 	unsigned i;
 
 	list_drop(px, d);
 	if (len > LIST_ONE_MAX)
-		return;
-	if (px->list_bytes + len > LIST_BYTES_MAX)
+		return false;
+	if (px->list_bytes + len > LIST_BYTES_MAX) {
+		if (spec)
+			return false;	/* asked ahead: never at the cost of others */
 		for (i = 0; i < DIR_BUCKETS; i++)
 			for (o = px->dirs[i]; o != NULL; o = o->next)
 				list_drop(px, o);
+	}
 	if ((d->list = malloc(len)) == NULL)
-		return;
+		return false;
 	memcpy(d->list, m, len);
 	d->list_len = len;
 	d->list_count = count;
 	d->list_gen = d->gen;
 	d->list_last = last;
 	d->list_t = t;
+	d->list_spec = spec;
 	px->list_bytes += len;
+	return true;
 }
 
 /* The directory's stored listing, if still good now. */
@@ -717,6 +744,230 @@ materialise_deps(struct p9proxy *px, uint32_t num, struct buf *tc)
 	return 0;
 }
 
+
+/* ---- listings asked ahead ------------------------------------------ */
+
+/*
+ * A directory's listing was read from 0 to its end (or a listing asked
+ * ahead was just used): ask the listings of its subdirectories now, so
+ * that `find`, `ls -R` or `du` going down the tree find them here instead
+ * of a round trip each.  Each costs the client one readdir; it is asked
+ * only one level below what the kernel actually read, and kept only
+ * within the listing memory bound.  f is the kernel's fid of the
+ * directory, data/count its listing.
+ */
+static void
+spec_children(struct p9proxy *px, const struct pfid *f, const uint8_t *data,
+    uint32_t count, long long now)
+{
+	struct p9_dirent de;
+	struct adir *sub;
+	struct spec *sp;
+	struct rd rd;
+	uint16_t nw0 = f->state == F_VIRT ? f->nw : 0;
+	size_t plen0 = f->state == F_VIRT ? f->pathlen : 0;
+	unsigned n = 0;
+
+	if (!px->ahead || f->state == F_DEAD || nw0 >= P9_MAXWELEM ||
+	    (f->state == F_VIRT && fid_get(px, f->base) == NULL))
+		return;
+	rd_init(&rd, data, count);
+	while (rd.left > 0 && p9_dirent_get(&rd, &de) == 0 && n < SPEC_CHILDREN_MAX &&
+	    px->nspec < SPEC_QUEUE_MAX) {
+		if (!(de.qid.type & P9_QTDIR) || de.name.len == 0 || de.name.len > 255 ||
+		    name_gate(de.name.s, de.name.len) != 0 ||
+		    (sub = dir_make(px, de.qid.path)) == NULL || sub->spec_out ||
+		    (sub->list != NULL && sub->list_gen == sub->gen &&
+		    fresh(px, sub->list_t, now)))
+			continue;
+		sp = &px->specq[px->nspec];
+		if ((sp->path = malloc(plen0 + 2 + de.name.len)) == NULL)
+			return;
+		if (plen0 > 0)
+			memcpy(sp->path, f->path, plen0);
+		le_put16(sp->path + plen0, de.name.len);
+		memcpy(sp->path + plen0 + 2, de.name.s, de.name.len);
+		sp->pathlen = plen0 + 2 + de.name.len;
+		sp->nw = (uint16_t)(nw0 + 1);
+		sp->base = f->state == F_VIRT ? f->base : f->num;
+		sp->dir = de.qid.path;
+		sub->spec_out = true;
+		px->nspec++;
+		n++;
+	}
+}
+
+/* Is fid number `num` free on both sides (no fid, no request making one)? */
+static bool
+fid_unused(struct p9proxy *px, uint32_t num)
+{
+	unsigned i;
+
+	if (fid_get(px, num) != NULL)
+		return false;
+	for (i = 0; i < px->cpend; i++)
+		if (px->pend[i].used && !px->pend[i].own &&
+		    (px->pend[i].fid == num || px->pend[i].newfid == num))
+			return false;
+	return true;
+}
+
+/* Our own request `t` (own, part of a listing asked ahead). */
+static struct pend *
+spec_put(struct p9proxy *px, struct buf *tc, struct p9_msg *t)
+{
+	struct pend *p;
+	uint16_t tag;
+
+	if ((p = pend_new(px, &tag)) == NULL)
+		return NULL;
+	t->tag = tag;
+	if (p9_encode(tc, t) != 0) {
+		pend_free(px, p);
+		return NULL;
+	}
+	p->own = p->spec = true;
+	p->type = t->type;
+	p->fid = SPEC_FID;
+	return p;
+}
+
+static size_t
+spec_size(const struct spec *sp)
+{
+	/* Twalk, Tlopen, Treaddir, Tclunk */
+	return P9_HDRSZ + 10 + sp->pathlen + P9_HDRSZ + 8 + P9_HDRSZ + 16 +
+	    P9_HDRSZ + 4;
+}
+
+/* Send one queued listing: Twalk(base, ours, path), Tlopen, Treaddir(0),
+ * Tclunk, pipelined; the client's server runs them in order, so our fid
+ * is gone again before any later request of the kernel's. */
+static void
+spec_send(struct p9proxy *px, const struct spec *sp, struct buf *tc, long long now)
+{
+	struct p9_msg t;
+	struct pfid *b = fid_get(px, sp->base);
+	struct adir *d = dir_get(px, sp->dir);
+	struct pend *p;
+
+	if (d == NULL)
+		return;
+	if (b == NULL || b->state != F_REAL || !fid_unused(px, SPEC_FID) ||
+	    (px->cpend - px->npend < 4 && px->cpend >= MAX_PEND)) {
+		d->spec_out = false;
+		return;
+	}
+	t = (struct p9_msg){ .type = P9_TWALK };
+	t.u.walk.fid = sp->base;
+	t.u.walk.newfid = SPEC_FID;
+	t.u.walk.nwname = sp->nw;
+	{
+		struct rd rd;
+		uint16_t i, len;
+
+		rd_init(&rd, sp->path, sp->pathlen);
+		for (i = 0; i < sp->nw; i++) {
+			t.u.walk.wname[i].s = rd_str16(&rd, &len);
+			t.u.walk.wname[i].len = len;
+		}
+		if (rd.err != 0) {
+			d->spec_out = false;
+			return;
+		}
+	}
+	if (spec_put(px, tc, &t) == NULL) {
+		d->spec_out = false;
+		return;
+	}
+	t = (struct p9_msg){ .type = P9_TLOPEN };
+	t.u.lopen.fid = SPEC_FID;
+	t.u.lopen.flags = P9_DOTL_RDONLY | P9_DOTL_DIRECTORY;
+	(void)spec_put(px, tc, &t);
+	t = (struct p9_msg){ .type = P9_TREADDIR };
+	t.u.io.fid = SPEC_FID;
+	t.u.io.count = px->rd_count ? px->rd_count : px->msize - P9_IOHDRSZ;
+	if ((p = spec_put(px, tc, &t)) != NULL) {
+		p->dirk = true;
+		p->dir = sp->dir;
+		p->dgen = d->gen;
+		p->t0 = now;
+		p->rd_cnt = t.u.io.count;
+		px->st.spec++;
+	} else
+		d->spec_out = false;
+	t = (struct p9_msg){ .type = P9_TCLUNK };
+	t.u.fid = SPEC_FID;
+	(void)spec_put(px, tc, &t);
+}
+
+/* Send what is queued, while there is room beside a kernel request's. */
+static bool
+spec_drain(struct p9proxy *px, struct buf *tc, long long now)
+{
+	unsigned i = 0;
+
+	while (i < px->nspec && buf_room(tc) >=
+	    p9proxy_client_room(px) + spec_size(&px->specq[i])) {
+		spec_send(px, &px->specq[i], tc, now);
+		free(px->specq[i].path);
+		i++;
+	}
+	if (i > 0) {
+		memmove(px->specq, px->specq + i, (px->nspec - i) * sizeof(*px->specq));
+		px->nspec -= i;
+	}
+	return px->nspec == 0;
+}
+
+static void
+spec_clear(struct p9proxy *px)
+{
+	unsigned i;
+
+	for (i = 0; i < px->nspec; i++)
+		free(px->specq[i].path);
+	px->nspec = 0;
+}
+
+/* The reply to one of our ahead-asked requests: only the listing counts. */
+static void
+spec_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
+    const uint8_t *m, size_t len)
+{
+	struct p9_dirent de;
+	struct adir *d;
+	struct aent *e;
+	struct rd rd;
+	uint64_t last = 0;
+	bool any = false, mark;
+
+	if (p->type != P9_TREADDIR || (d = dir_get(px, p->dir)) == NULL)
+		return;
+	d->spec_out = false;
+	if (r->type != P9_RREADDIR)
+		return;
+	mark = d->eof_mark;
+	d->eof_mark = false;
+	if (!mark || d->gen != p->dgen)
+		return;
+	rd_init(&rd, r->u.rio.data, r->u.rio.count);
+	while (rd.left > 0 && p9_dirent_get(&rd, &de) == 0) {
+		any = true;
+		last = de.offset;
+		if (de.name.len > 0 && de.name.len <= 255) {
+			if ((e = ent_make(px, d, de.name.s, de.name.len)) == NULL)
+				return;		/* full: not worth a flush */
+			e->neg = false;
+		}
+	}
+	if (rd.err != 0 || rd.left != 0 || !any)
+		return;
+	d->complete = true;
+	d->complete_t = p->t0;
+	(void)list_store(px, d, m, len, p->rd_cnt, last, p->t0, true);
+}
+
 /* ---- requests from the kernel ------------------------------------ */
 
 /* The fids a request names (up to 2) and the one whose meaning it
@@ -1131,6 +1382,12 @@ try_readdir_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	f->eof_gen = d->gen;
 	f->eof_t = d->list_t;
 	px->st.list_read++;
+	if (d->list_spec) {
+		/* It was asked ahead and is used: ask the next level. */
+		d->list_spec = false;
+		spec_children(px, f, d->list + P9_HDRSZ + 4,
+		    le_get32(d->list + P9_HDRSZ), now);
+	}
 	return 1;
 }
 
@@ -1277,6 +1534,7 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		/* A new session: every fid is gone on both sides. */
 		fids_reset(px);
 		cache_flush(px);
+		spec_clear(px);
 		px->version_pending = true;
 		return buf_put(tc, m, len) == 0 ? 0 : -ENOBUFS;
 	}
@@ -1456,7 +1714,9 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 	int r;
 
 	for (;;) {
-		if (buf_room(tc) < p9proxy_client_room(px) ||
+		/* Listings asked ahead go first: their base fids are alive
+		 * until a kernel request after them. */
+		if (!spec_drain(px, tc, now) || buf_room(tc) < p9proxy_client_room(px) ||
 		    buf_room(tk) < P9PROXY_KOUT_MIN)
 			return 0;
 		if ((r = next_msg(px, in, &len)) <= 0)
@@ -1556,7 +1816,10 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 			 * it was asked: keep it for the TTL. */
 			if (p->rd_off == 0 && f->rd_from0 &&
 			    f->rd_epoch == px->epoch && f->rd_gen == d->gen)
-				list_store(px, d, m, len, p->rd_cnt, last, f->rd_start);
+				if (list_store(px, d, m, len, p->rd_cnt, last,
+				    f->rd_start, false))
+					spec_children(px, f, r->u.rio.data,
+					    r->u.rio.count, now);
 		}
 		if (d != NULL)
 			d->eof_mark = false;
@@ -1765,6 +2028,11 @@ from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		pend_free(px, p);	/* answered early (see from_kernel_one) */
 		return 0;
 	}
+	if (p->own && p->spec) {
+		spec_arrived(px, p, &r, m, len);
+		pend_free(px, p);
+		return 0;
+	}
 	if (p->own && p->prefetch) {
 		if (p->type == P9_TGETATTR)
 			getattr_arrived(px, p, &r, m, len);
@@ -1897,6 +2165,12 @@ p9proxy_set_prefetch(struct p9proxy *px, bool on)
 	px->prefetch = on;
 }
 
+void
+p9proxy_set_ahead(struct p9proxy *px, bool on)
+{
+	px->ahead = on;
+}
+
 struct p9proxy *
 p9proxy_new(long long ttl_ms)
 {
@@ -1906,6 +2180,10 @@ p9proxy_new(long long ttl_ms)
 		return NULL;
 	px->ttl = ttl_ms;
 	px->msize = P9_MSIZE_MAX;	/* until Rversion says less */
+	if ((px->specq = calloc(SPEC_QUEUE_MAX, sizeof(*px->specq))) == NULL) {
+		free(px);
+		return NULL;
+	}
 	return px;
 }
 
@@ -1918,6 +2196,8 @@ p9proxy_free(struct p9proxy *px)
 		return;
 	fids_reset(px);
 	cache_flush(px);
+	spec_clear(px);
+	free(px->specq);
 	for (i = 0; i < px->cpend; i++)
 		if (px->pend[i].used)
 			free(px->pend[i].name);

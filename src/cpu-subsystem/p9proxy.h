@@ -45,6 +45,7 @@ struct p9proxy_stats {
 	uint64_t	 prefetch, prefetch_hit;	/* listings asked with Tlopen, used */
 	uint64_t	 list_open, list_read;	/* stored listings: Tlopen, Treaddir */
 	uint64_t	 ga, ga_hit;	/* Tgetattr sent with a Twalk; taken over */
+	uint64_t	 spec;		/* subdirectory listings asked ahead */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
@@ -66,6 +67,12 @@ void	 p9proxy_set_lazy_open(struct p9proxy *, bool on);
  * per listed directory and per name looked up.
  */
 void	 p9proxy_set_prefetch(struct p9proxy *, bool on);
+/*
+ * When the kernel has read a directory's whole listing (or used one
+ * asked ahead), ask its subdirectories' listings at once and keep them
+ * for the TTL: a walk down a tree finds each listing here.
+ */
+void	 p9proxy_set_ahead(struct p9proxy *, bool on);
 
 /*
  * Consume whole T-messages from the front of `in`: forwarded ones (and

@@ -181,6 +181,7 @@ p9link_init(struct session *s, int i)
 	/* Read-mostly trees under the kernel's page cache: open lazily. */
 	p9proxy_set_lazy_open(l->px, ttl == P9PROXY_TTL_LOOSE_MS);
 	p9proxy_set_prefetch(l->px, true);
+	p9proxy_set_ahead(l->px, true);
 	buf_init(&l->kin, P9LINK_KIN_MAX);
 	buf_init(&l->kout, P9LINK_OUT_MAX);
 	buf_init(&l->cout, P9LINK_OUT_MAX);
@@ -196,7 +197,7 @@ p9link_free(struct p9link *l)
 
 		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
 		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu "
-		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu",
+		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu ahead %llu",
 		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
 		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
 		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
@@ -206,7 +207,8 @@ p9link_free(struct p9link *l)
 		    (unsigned long long)st->prefetch,
 		    (unsigned long long)st->list_read,
 		    (unsigned long long)st->list_open,
-		    (unsigned long long)st->ga_hit, (unsigned long long)st->ga);
+		    (unsigned long long)st->ga_hit, (unsigned long long)st->ga,
+		    (unsigned long long)st->spec);
 	}
 	p9proxy_free(l->px);
 	l->px = NULL;
