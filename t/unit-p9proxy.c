@@ -1272,7 +1272,7 @@ test_prefetch(void)
 int
 main(void)
 {
-	unit_start(110);
+	unit_start(80);
 	buf_init(&kin, 1 << 20);
 	buf_init(&cin, 1 << 20);
 	buf_init(&tc, 4 << 20);
