@@ -63,6 +63,9 @@ enum pfstate { PF_NONE, PF_PENDING, PF_READY };
 #define SPEC_QUEUE_MAX	256
 #define SPEC_CHILDREN_MAX 64
 #define SPEC_FID	0xFFFFFFF0u
+/* ... and the count they ask: a directory too big for it (its dirents;
+ * the attributes are about five times more) is not worth asking ahead. */
+#define SPEC_COUNT_MAX	(16u * 1024)
 
 struct pfid {
 	struct pfid	*next;
@@ -114,15 +117,18 @@ struct adir {
 	bool		 complete;	/* every name is in the cache (gen) */
 	long long	 complete_t;	/* when that listing started */
 	bool		 eof_mark;	/* the next Rreaddir ends the listing */
-	/* The directory's whole listing, one Rreaddir to Treaddir(0,
-	 * list_count) taken at list_t, while gen is list_gen. */
+	/* The directory's whole listing, one Rreaddir to Treaddir(0) that
+	 * reached its end, taken at list_t, while gen is list_gen. */
 	uint8_t		*list;
 	size_t		 list_len;
-	uint32_t	 list_count;
 	uint64_t	 list_gen, list_last;
 	long long	 list_t;
 	bool		 list_spec;	/* asked ahead: consuming it asks the next level */
 	bool		 spec_out;	/* a listing of ours is on its way */
+	bool		 read;		/* the kernel read the whole listing at read_t */
+	long long	 read_t;
+	bool		 kids;		/* its subdirectories were asked ahead at kids_t */
+	long long	 kids_t;
 };
 
 struct aent {
@@ -301,7 +307,7 @@ list_drop(struct p9proxy *px, struct adir *d)
  */
 static bool
 list_store(struct p9proxy *px, struct adir *d, const uint8_t *m, size_t len,
-    uint32_t count, uint64_t last, long long t, bool spec)
+    uint64_t last, long long t, bool spec)
 {
 	struct adir *o;
 	unsigned i;
@@ -320,7 +326,6 @@ list_store(struct p9proxy *px, struct adir *d, const uint8_t *m, size_t len,
 		return false;
 	memcpy(d->list, m, len);
 	d->list_len = len;
-	d->list_count = count;
 	d->list_gen = d->gen;
 	d->list_last = last;
 	d->list_t = t;
@@ -748,28 +753,22 @@ materialise_deps(struct p9proxy *px, uint32_t num, struct buf *tc)
 /* ---- listings asked ahead ------------------------------------------ */
 
 /*
- * A directory's listing was read from 0 to its end (or a listing asked
- * ahead was just used): ask the listings of its subdirectories now, so
- * that `find`, `ls -R` or `du` going down the tree find them here instead
- * of a round trip each.  Each costs the client one readdir; it is asked
- * only one level below what the kernel actually read, and kept only
- * within the listing memory bound.  f is the kernel's fid of the
- * directory, data/count its listing.
+ * Queue the subdirectories of a listing (data/count) to be listed ahead:
+ * each is walked from real fid `base` through `prefix` (nw0 wire-ready
+ * names) and its own name.  Skipped: those listed and fresh, or asked.
  */
 static void
-spec_children(struct p9proxy *px, const struct pfid *f, const uint8_t *data,
-    uint32_t count, long long now)
+spec_listing(struct p9proxy *px, uint32_t base, const uint8_t *prefix,
+    size_t plen0, uint16_t nw0, const uint8_t *data, uint32_t count,
+    long long now)
 {
 	struct p9_dirent de;
 	struct adir *sub;
 	struct spec *sp;
 	struct rd rd;
-	uint16_t nw0 = f->state == F_VIRT ? f->nw : 0;
-	size_t plen0 = f->state == F_VIRT ? f->pathlen : 0;
 	unsigned n = 0;
 
-	if (!px->ahead || f->state == F_DEAD || nw0 >= P9_MAXWELEM ||
-	    (f->state == F_VIRT && fid_get(px, f->base) == NULL))
+	if (nw0 >= P9_MAXWELEM)
 		return;
 	rd_init(&rd, data, count);
 	while (rd.left > 0 && p9_dirent_get(&rd, &de) == 0 && n < SPEC_CHILDREN_MAX &&
@@ -784,16 +783,59 @@ spec_children(struct p9proxy *px, const struct pfid *f, const uint8_t *data,
 		if ((sp->path = malloc(plen0 + 2 + de.name.len)) == NULL)
 			return;
 		if (plen0 > 0)
-			memcpy(sp->path, f->path, plen0);
+			memcpy(sp->path, prefix, plen0);
 		le_put16(sp->path + plen0, de.name.len);
 		memcpy(sp->path + plen0 + 2, de.name.s, de.name.len);
 		sp->pathlen = plen0 + 2 + de.name.len;
 		sp->nw = (uint16_t)(nw0 + 1);
-		sp->base = f->state == F_VIRT ? f->base : f->num;
+		sp->base = base;
 		sp->dir = de.qid.path;
 		sub->spec_out = true;
 		px->nspec++;
 		n++;
+	}
+}
+
+/*
+ * The kernel has read directory d's whole listing (data/count) through
+ * its fid f, or used one asked ahead.  If it is going down a tree (it
+ * read d's parent too, or d's listing was asked ahead for that reason),
+ * ask ahead the listings of d's subdirectories and, once, of d's
+ * siblings (walked from f through ".."): `find`, `ls -R` or `du` then
+ * find most listings here.  A single `ls` asks nothing ahead.
+ */
+static void
+on_listing_read(struct p9proxy *px, const struct pfid *f, struct adir *d,
+    const uint8_t *data, uint32_t count, bool was_ahead, long long now)
+{
+	uint8_t pre[P9_MAXWELEM * (2 + 255) + 4];
+	size_t plen = f->state == F_VIRT ? f->pathlen : 0;
+	uint16_t nw = f->state == F_VIRT ? f->nw : 0;
+	uint32_t base = f->state == F_VIRT ? f->base : f->num;
+	struct adir *pd;
+
+	d->read = true;
+	d->read_t = now;
+	pd = f->key_known ? dir_get(px, f->keydir) : NULL;
+	if (!px->ahead || f->state == F_DEAD || plen > sizeof(pre) - 4 ||
+	    fid_get(px, base) == NULL ||
+	    !(was_ahead || (pd != NULL && pd->read && fresh(px, pd->read_t, now))))
+		return;
+	if (plen > 0)
+		memcpy(pre, f->path, plen);
+	if (!(d->kids && fresh(px, d->kids_t, now))) {
+		d->kids = true;
+		d->kids_t = now;
+		spec_listing(px, base, pre, plen, nw, data, count, now);
+	}
+	if (pd != NULL && pd->list != NULL && pd->list_gen == pd->gen &&
+	    fresh(px, pd->list_t, now) && !(pd->kids && fresh(px, pd->kids_t, now))) {
+		pd->kids = true;
+		pd->kids_t = now;
+		le_put16(pre + plen, 2);
+		memcpy(pre + plen + 2, "..", 2);
+		spec_listing(px, base, pre, plen + 4, (uint16_t)(nw + 1),
+		    pd->list + P9_HDRSZ + 4, le_get32(pd->list + P9_HDRSZ), now);
 	}
 }
 
@@ -887,6 +929,8 @@ spec_send(struct p9proxy *px, const struct spec *sp, struct buf *tc, long long n
 	t = (struct p9_msg){ .type = P9_TREADDIR };
 	t.u.io.fid = SPEC_FID;
 	t.u.io.count = px->rd_count ? px->rd_count : px->msize - P9_IOHDRSZ;
+	if (t.u.io.count > SPEC_COUNT_MAX)
+		t.u.io.count = SPEC_COUNT_MAX;
 	if ((p = spec_put(px, tc, &t)) != NULL) {
 		p->dirk = true;
 		p->dir = sp->dir;
@@ -965,7 +1009,7 @@ spec_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 		return;
 	d->complete = true;
 	d->complete_t = p->t0;
-	(void)list_store(px, d, m, len, p->rd_cnt, last, p->t0, true);
+	(void)list_store(px, d, m, len, last, p->t0, true);
 }
 
 /* ---- requests from the kernel ------------------------------------ */
@@ -1371,8 +1415,11 @@ try_readdir_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	struct adir *d;
 
 	if (f == NULL || !f->lazy || t->u.io.offset != 0 ||
-	    (d = listed_dir(px, f, now)) == NULL || t->u.io.count != d->list_count)
+	    (d = listed_dir(px, f, now)) == NULL ||
+	    t->u.io.count < le_get32(d->list + P9_HDRSZ))
 		return 0;
+	/* The listing reached its end within its count: any count that holds
+	 * it gets the very same reply. */
 	if (put_retagged(tk, d->list, d->list_len, t->tag) != 0)
 		return -ENOBUFS;
 	f->rd_from0 = false;
@@ -1382,12 +1429,9 @@ try_readdir_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	f->eof_gen = d->gen;
 	f->eof_t = d->list_t;
 	px->st.list_read++;
-	if (d->list_spec) {
-		/* It was asked ahead and is used: ask the next level. */
-		d->list_spec = false;
-		spec_children(px, f, d->list + P9_HDRSZ + 4,
-		    le_get32(d->list + P9_HDRSZ), now);
-	}
+	on_listing_read(px, f, d, d->list + P9_HDRSZ + 4,
+	    le_get32(d->list + P9_HDRSZ), d->list_spec, now);
+	d->list_spec = false;
 	return 1;
 }
 
@@ -1816,10 +1860,10 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 			 * it was asked: keep it for the TTL. */
 			if (p->rd_off == 0 && f->rd_from0 &&
 			    f->rd_epoch == px->epoch && f->rd_gen == d->gen)
-				if (list_store(px, d, m, len, p->rd_cnt, last,
-				    f->rd_start, false))
-					spec_children(px, f, r->u.rio.data,
-					    r->u.rio.count, now);
+				if (list_store(px, d, m, len, last, f->rd_start,
+				    false))
+					on_listing_read(px, f, d, r->u.rio.data,
+					    r->u.rio.count, false, now);
 		}
 		if (d != NULL)
 			d->eof_mark = false;
