@@ -970,6 +970,20 @@ test_ahead(void)
 	    "its listing read from what was kept: Twalk(d, ours, b), Tlopen, "
 	    "Treaddir(0), Tclunk of our own fid");
 	buf_reset(&tk);
+
+	/* The kernel goes into b before b's listing is back: its Tlopen is
+	 * held, then answered here when the listing comes. */
+	t = twalk(143, 1, 71, "b");
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RWALK, .tag = 143 };
+	want.u.rwalk.nwqid = 1;
+	want.u.rwalk.wqid[0] = BQ;
+	expect_local(&want, "the kernel's walk to b");
+	t = tfid(P9_TLOPEN, 144, 71);
+	t.u.lopen.flags = P9_DOTL_DIRECTORY;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tc) == 0 && buf_len(&tk) == 0,
+	    "its Tlopen of b, while b's listing is on its way: held");
 	r = (struct p9_msg){ .type = P9_RWALK, .tag = wt };
 	r.u.rwalk.nwqid = 1;
 	r.u.rwalk.wqid[0] = BQ;
@@ -1001,19 +1015,10 @@ test_ahead(void)
 	r = (struct p9_msg){ .type = P9_RCLUNK, .tag = kt };
 	from_client(&r);
 	ok(perr == 0 && buf_len(&tk) == 0, "none of our replies reach the kernel");
-
-	t = twalk(143, 1, 71, "b");
-	from_kernel(&t);
-	want = (struct p9_msg){ .type = P9_RWALK, .tag = 143 };
-	want.u.rwalk.nwqid = 1;
-	want.u.rwalk.wqid[0] = BQ;
-	expect_local(&want, "the kernel's walk to b");
-	t = tfid(P9_TLOPEN, 144, 71);
-	t.u.lopen.flags = P9_DOTL_DIRECTORY;
-	from_kernel(&t);
+	perr = p9proxy_from_kernel(px, &kin, &tc, &tk, now);
 	want = (struct p9_msg){ .type = P9_RLOPEN, .tag = 144 };
 	want.u.ropen.qid = BQ;
-	expect_local(&want, "... its Tlopen of b");
+	expect_local(&want, "... then the held Tlopen of b is answered");
 	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 145 };
 	t.u.io.fid = 71;
 	t.u.io.count = 8192;

@@ -66,6 +66,8 @@ enum pfstate { PF_NONE, PF_PENDING, PF_READY };
 /* ... and the count they ask: a directory too big for it (its dirents;
  * the attributes are about five times more) is not worth asking ahead. */
 #define SPEC_COUNT_MAX	(16u * 1024)
+/* The kernel's Tlopens held until a listing asked ahead arrives. */
+#define PARK_MAX	16
 
 struct pfid {
 	struct pfid	*next;
@@ -180,6 +182,14 @@ struct spec {
 	uint8_t		*path;
 };
 
+/* A kernel Tlopen held (park_open()): its bytes, and the directory. */
+struct parked {
+	uint64_t	 dir;
+	uint16_t	 tag;
+	size_t		 len;
+	uint8_t		 msg[P9_HDRSZ + 8];
+};
+
 struct p9proxy {
 	long long	 ttl;
 	uint32_t	 msize;
@@ -201,6 +211,8 @@ struct p9proxy {
 	size_t		 list_bytes;	/* held in adir.list */
 	struct spec	*specq;		/* SPEC_QUEUE_MAX */
 	unsigned	 nspec;
+	struct parked	 park[PARK_MAX];
+	unsigned	 npark;
 	struct p9proxy_stats st;
 	char		 error[128];
 };
@@ -752,6 +764,16 @@ materialise_deps(struct p9proxy *px, uint32_t num, struct buf *tc)
 
 /* ---- listings asked ahead ------------------------------------------ */
 
+/* Tlopen flags of an open for listing (opendir, fts, getdents users). */
+static bool
+dir_read_flags(uint32_t flags)
+{
+	return (flags & ~(uint32_t)(P9_DOTL_DIRECTORY | P9_DOTL_LARGEFILE |
+	    P9_DOTL_NOFOLLOW | P9_DOTL_NOATIME | P9_DOTL_CLOEXEC |
+	    P9_DOTL_NONBLOCK | P9_DOTL_NOCTTY)) == 0;
+}
+
+
 /*
  * Queue the subdirectories of a listing (data/count) to be listed ahead:
  * each is walked from real fid `base` through `prefix` (nw0 wire-ready
@@ -943,6 +965,62 @@ spec_send(struct p9proxy *px, const struct spec *sp, struct buf *tc, long long n
 	t = (struct p9_msg){ .type = P9_TCLUNK };
 	t.u.fid = SPEC_FID;
 	(void)spec_put(px, tc, &t);
+}
+
+/*
+ * A Tlopen for listing of a directory whose listing we asked ahead and
+ * is still on its way: hold it until that arrives (then it is answered
+ * here, see unpark()), rather than sending it behind the listings asked
+ * ahead of its siblings.  1 if held.
+ */
+static bool
+park_open(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m, size_t len)
+{
+	struct pfid *f = fid_get(px, t->u.lopen.fid);
+	struct adir *d;
+	struct parked *k;
+
+	if (px->npark >= PARK_MAX || len > sizeof(k->msg) || f == NULL ||
+	    f->state == F_DEAD || f->lazy || !f->qid_known ||
+	    !(f->qid.type & P9_QTDIR) || !dir_read_flags(t->u.lopen.flags) ||
+	    (d = dir_get(px, f->qid.path)) == NULL || !d->spec_out)
+		return false;
+	k = &px->park[px->npark++];
+	k->dir = f->qid.path;
+	k->tag = t->tag;
+	k->len = len;
+	memcpy(k->msg, m, len);
+	px->st.parked++;
+	return true;
+}
+
+static int from_kernel_one(struct p9proxy *, const uint8_t *, size_t,
+    struct buf *, struct buf *, long long);
+
+/* Held Tlopens whose listing came (or will not): run them now. */
+static int
+unpark(struct p9proxy *px, struct buf *tc, struct buf *tk, long long now)
+{
+	struct parked k;
+	struct adir *d;
+	unsigned i = 0;
+	int r;
+
+	while (i < px->npark) {
+		d = dir_get(px, px->park[i].dir);
+		if (d != NULL && d->spec_out) {
+			i++;
+			continue;
+		}
+		if (buf_room(tc) < p9proxy_client_room(px) ||
+		    buf_room(tk) < P9PROXY_KOUT_MIN)
+			return 0;
+		k = px->park[i];
+		px->park[i] = px->park[--px->npark];
+		if ((r = from_kernel_one(px, k.msg, k.len, tc, tk, now)) != 0)
+			return r;
+	}
+	return 0;
 }
 
 /* Send what is queued, while there is room beside a kernel request's. */
@@ -1342,6 +1420,12 @@ on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 	unsigned i;
 	uint8_t *w;
 
+	for (i = 0; i < px->npark; i++)
+		if (px->park[i].tag == t->u.oldtag) {
+			/* Held here, never sent: dropped, and Rflush is all. */
+			px->park[i] = px->park[--px->npark];
+			break;
+		}
 	for (i = 0; i < px->cpend; i++)
 		if (px->pend[i].used && !px->pend[i].own &&
 		    px->pend[i].type != P9_TFLUSH &&
@@ -1371,15 +1455,6 @@ on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 
 static int try_readdir_eof(struct p9proxy *, const struct p9_msg *, struct buf *,
     long long);
-
-/* Tlopen flags of an open for listing (opendir, fts, getdents users). */
-static bool
-dir_read_flags(uint32_t flags)
-{
-	return (flags & ~(uint32_t)(P9_DOTL_DIRECTORY | P9_DOTL_LARGEFILE |
-	    P9_DOTL_NOFOLLOW | P9_DOTL_NOATIME | P9_DOTL_CLOEXEC |
-	    P9_DOTL_NONBLOCK | P9_DOTL_NOCTTY)) == 0;
-}
 
 /*
  * Tlopen of a directory whose whole listing is stored and fresh: Rlopen
@@ -1579,6 +1654,7 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		fids_reset(px);
 		cache_flush(px);
 		spec_clear(px);
+		px->npark = 0;
 		px->version_pending = true;
 		return buf_put(tc, m, len) == 0 ? 0 : -ENOBUFS;
 	}
@@ -1622,6 +1698,8 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 	case P9_TLOPEN:
 		if ((r = try_open_listed(px, &t, tk, now)) != 0)
 			return r < 0 ? fail(px, r, "no room") : 0;
+		if (park_open(px, &t, m, len))
+			return 0;
 		if (px->lazy_open && (f = fid_get(px, t.u.lopen.fid)) != NULL &&
 		    f->state != F_DEAD && f->qid_known && !f->lazy &&
 		    f->qid.type == P9_QTFILE &&
@@ -1760,6 +1838,8 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 	for (;;) {
 		/* Listings asked ahead go first: their base fids are alive
 		 * until a kernel request after them. */
+		if ((r = unpark(px, tc, tk, now)) != 0)
+			return r;
 		if (!spec_drain(px, tc, now) || buf_room(tc) < p9proxy_client_room(px) ||
 		    buf_room(tk) < P9PROXY_KOUT_MIN)
 			return 0;

@@ -46,6 +46,7 @@ struct p9proxy_stats {
 	uint64_t	 list_open, list_read;	/* stored listings: Tlopen, Treaddir */
 	uint64_t	 ga, ga_hit;	/* Tgetattr sent with a Twalk; taken over */
 	uint64_t	 spec;		/* subdirectory listings asked ahead */
+	uint64_t	 parked;	/* Tlopens held for one of those */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };

@@ -197,7 +197,7 @@ p9link_free(struct p9link *l)
 
 		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
 		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu "
-		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu ahead %llu",
+		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu ahead %llu parked %llu",
 		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
 		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
 		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
@@ -208,7 +208,7 @@ p9link_free(struct p9link *l)
 		    (unsigned long long)st->list_read,
 		    (unsigned long long)st->list_open,
 		    (unsigned long long)st->ga_hit, (unsigned long long)st->ga,
-		    (unsigned long long)st->spec);
+		    (unsigned long long)st->spec, (unsigned long long)st->parked);
 	}
 	p9proxy_free(l->px);
 	l->px = NULL;
