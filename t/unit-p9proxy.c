@@ -790,31 +790,70 @@ open_d(uint16_t tag, uint32_t fid)
 	return m.tag;
 }
 
+/* Open d as fid (a clone, Tlopen forwarded) and read its listing from
+ * the client, tags tag and tag + 1: the Rreaddir is left in tk. */
+static void
+list_d(uint16_t tag, uint32_t fid)
+{
+	struct p9_msg t, m, r;
+
+	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = open_d(tag, fid) };
+	r.u.ropen.qid = DIRQ;
+	from_client(&r);
+	take(&tk, &m);
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = tag + 1 };
+	t.u.io.fid = fid;
+	t.u.io.count = 8192;
+	reply_prefetch(forwarded(&t, P9_TREADDIR));
+}
+
+/* The client's listing of directory dq with one entry, name (qid q),
+ * attributes first, as the reply to tag ct; its bytes into copy. */
+static size_t
+reply_one(uint16_t ct, struct p9_qid dq, const char *name, struct p9_qid q,
+    uint8_t *copy)
+{
+	struct p9_msg r = { .type = P9_RREADDIR, .tag = ct };
+	struct p9_attr a = attr_of(q, 5);
+	struct p9_dirent de = { q, 1, 8, S(name) };
+	struct buf data, enc;
+	size_t n;
+
+	attrs_eof = true;
+	send_attrs_of(dq, 1, &name, &a);
+	attrs_eof = false;
+	buf_init(&data, 512);
+	buf_init(&enc, 1024);
+	p9_dirent_put(&data, &de);
+	r.u.rio.count = (uint32_t)buf_len(&data);
+	r.u.rio.data = buf_ptr(&data);
+	p9_encode(&enc, &r);
+	n = buf_len(&enc);
+	if (copy != NULL)
+		memcpy(copy, buf_ptr(&enc), n);
+	from_client(&r);
+	buf_free(&data);
+	buf_free(&enc);
+	return n;
+}
+
 /* A whole listing read from 0 to its end is kept for the TTL: the next
  * Tlopen + Treaddir of that directory are answered here. */
 static void
 test_listed(void)
 {
-	struct p9_msg t, m, r, want;
+	struct p9_msg t, m, want;
 	uint8_t first[4096];
 	size_t firstlen;
-	uint16_t ot, ct;
 
-	ot = open_d(120, 60);
-	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
-	r.u.ropen.qid = DIRQ;
-	from_client(&r);
-	take(&tk, &m);
-	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 121 };
-	t.u.io.fid = 60;
-	t.u.io.count = 8192;
-	ct = forwarded(&t, P9_TREADDIR);
-	reply_prefetch(ct);
+	list_d(120, 60);
 	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RREADDIR && m.tag == 121,
 	    "a listing from offset 0, marked as the end, reaches the kernel");
 	firstlen = msglen;
 	memcpy(first, msgbuf, msglen);
-	t.tag = 122;
+	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 122 };
+	t.u.io.fid = 60;
+	t.u.io.count = 8192;
 	t.u.io.offset = 2;
 	from_kernel(&t);
 	take(&tk, &m);
@@ -875,12 +914,8 @@ test_listed(void)
 static void
 test_ahead(void)
 {
-	static const char *cn[1] = { "c" }, *dn[1] = { "d" };
-	struct p9_attr ca[1] = { attr_of(CQ, 5) }, da[1] = { attr_of(DIRQ, 4096) };
 	struct p9_msg t, m, r, want;
-	struct p9_dirent de;
-	struct buf data;
-	uint16_t ot, ct, wt = 0, lt = 0, rt = 0, kt = 0;
+	uint16_t wt = 0, lt = 0, rt = 0, kt = 0;
 	uint32_t specfid = 0;
 	uint8_t blist[512];
 	size_t blen;
@@ -888,16 +923,7 @@ test_ahead(void)
 
 	p9proxy_set_ahead(px, true);
 	/* d listed alone (as `ls d`): nothing asked ahead. */
-	ot = open_d(140, 70);
-	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
-	r.u.ropen.qid = DIRQ;
-	from_client(&r);
-	take(&tk, &m);
-	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 141 };
-	t.u.io.fid = 70;
-	t.u.io.count = 8192;
-	ct = forwarded(&t, P9_TREADDIR);
-	reply_prefetch(ct);
+	list_d(140, 70);
 	take(&tk, &m);
 	t = tfid(P9_TCLUNK, 142, 70);
 	from_kernel(&t);
@@ -925,18 +951,7 @@ test_ahead(void)
 	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 152 };
 	t.u.io.fid = 72;
 	t.u.io.count = 8192;
-	ct = forwarded(&t, P9_TREADDIR);
-	attrs_eof = true;
-	send_attrs_of(ROOTQ, 1, dn, da);
-	attrs_eof = false;
-	r = (struct p9_msg){ .type = P9_RREADDIR, .tag = ct };
-	buf_init(&data, 512);
-	de = (struct p9_dirent){ DIRQ, 1, 4, S("d") };
-	p9_dirent_put(&data, &de);
-	r.u.rio.count = (uint32_t)buf_len(&data);
-	r.u.rio.data = buf_ptr(&data);
-	from_client(&r);
-	buf_free(&data);
+	reply_one(forwarded(&t, P9_TREADDIR), ROOTQ, "d", DIRQ, NULL);
 	take(&tk, &m);
 	t = tfid(P9_TCLUNK, 153, 72);
 	from_kernel(&t);
@@ -991,27 +1006,7 @@ test_ahead(void)
 	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = lt };
 	r.u.ropen.qid = BQ;
 	from_client(&r);
-	attrs_eof = true;
-	send_attrs_of(BQ, 1, cn, ca);
-	attrs_eof = false;
-	r = (struct p9_msg){ .type = P9_RREADDIR, .tag = rt };
-	buf_init(&data, 512);
-	de = (struct p9_dirent){ CQ, 1, 8, S("c") };
-	p9_dirent_put(&data, &de);
-	r.u.rio.count = (uint32_t)buf_len(&data);
-	r.u.rio.data = buf_ptr(&data);
-	from_client(&r);
-	blen = 0;
-	{
-		struct buf enc;
-
-		buf_init(&enc, 1024);
-		p9_encode(&enc, &r);
-		blen = buf_len(&enc);
-		memcpy(blist, buf_ptr(&enc), blen);
-		buf_free(&enc);
-	}
-	buf_free(&data);
+	blen = reply_one(rt, BQ, "c", CQ, blist);
 	r = (struct p9_msg){ .type = P9_RCLUNK, .tag = kt };
 	from_client(&r);
 	ok(perr == 0 && buf_len(&tk) == 0, "none of our replies reach the kernel");
@@ -1148,6 +1143,26 @@ test_negative(void)
 	buf_reset(&tc);
 }
 
+/* Clone fid 1 (d) as fid and open it for listing, prefetch on: the
+ * tags our Tlopen and Treaddir reached the client with. */
+static void
+open_prefetching(uint16_t tag, uint32_t fid, uint16_t *ot, uint16_t *pt)
+{
+	struct p9_msg t, m;
+
+	t = twalk(tag, 1, fid, NULL);
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TLOPEN, tag + 1, fid);
+	t.u.lopen.flags = P9_DOTL_DIRECTORY;
+	from_kernel(&t);
+	take(&tc, &m);		/* the materialising walk */
+	take(&tc, &m);
+	*ot = m.tag;
+	take(&tc, &m);
+	*pt = m.tag;
+}
+
 /* Prefetch: Tlopen of a directory carries Treaddir(0, count) with the
  * count the kernel last used (setup_session: 8192); the kernel's first
  * Treaddir gets its reply, byte for byte. */
@@ -1205,17 +1220,7 @@ test_prefetch(void)
 	/* Asked before our reply came: the reply becomes the kernel's.
 	 * (Past the TTL: the listing stored above no longer answers.) */
 	now += TTL;
-	t = twalk(104, 1, 51, NULL);
-	from_kernel(&t);
-	take(&tk, &m);
-	t = tfid(P9_TLOPEN, 105, 51);
-	t.u.lopen.flags = P9_DOTL_DIRECTORY;
-	from_kernel(&t);
-	take(&tc, &m);
-	take(&tc, &m);
-	ot = m.tag;
-	take(&tc, &m);
-	pt = m.tag;
+	open_prefetching(104, 51, &ot, &pt);
 	r = (struct p9_msg){ .type = P9_RLOPEN, .tag = ot };
 	r.u.ropen.qid = DIRQ;
 	from_client(&r);
@@ -1232,17 +1237,7 @@ test_prefetch(void)
 	    savedlen - P9_HDRSZ) == 0, "... then our reply, with the kernel's tag");
 
 	/* A Treaddir asking something else is forwarded; ours is dropped. */
-	t = twalk(107, 1, 52, NULL);
-	from_kernel(&t);
-	take(&tk, &m);
-	t = tfid(P9_TLOPEN, 108, 52);
-	t.u.lopen.flags = P9_DOTL_DIRECTORY;
-	from_kernel(&t);
-	take(&tc, &m);
-	take(&tc, &m);
-	ot = m.tag;
-	take(&tc, &m);
-	pt = m.tag;
+	open_prefetching(107, 52, &ot, &pt);
 	t = (struct p9_msg){ .type = P9_TREADDIR, .tag = 109 };
 	t.u.io.fid = 52;
 	t.u.io.count = 4096;
