@@ -59,6 +59,7 @@ struct client {
 	long long	 last_int;
 	bool		 no_subsystem;	/* ssh said the subsystem request failed */
 	int		 stdio_flags[3];
+	struct strv	 push;		/* paths whose attributes go with each attach */
 };
 
 static long long
@@ -144,6 +145,40 @@ namespace_with_home(const struct client_opts *o)
 	return ns;
 }
 
+/*
+ * The paths the remote side will look up on the 9P mounts before the
+ * command runs: each bind's source (nsexec opens them one component at a
+ * time) and an absolute command (its exec).  Their attributes are pushed
+ * with each channel's attach (p9conn_push_path_attrs), so the proxy
+ * answers those Twalks and Tgetattrs itself instead of a round trip each.
+ */
+static void
+collect_push_paths(struct client *c, const char *ns)
+{
+	const char *p = ns, *eq;
+	char path[4096];
+	size_t el;
+
+	while (*p) {
+		el = strcspn(p, ":");
+		eq = memchr(p, '=', el);
+		if (eq != NULL) {
+			el -= (size_t)(eq + 1 - p);
+			p = eq + 1;
+		}
+		if (el > 0 && el < sizeof(path)) {
+			memcpy(path, p, el);
+			path[el] = '\0';
+			(void)strv_add(&c->push, path);
+		}
+		p += el;
+		if (*p == ':')
+			p++;
+	}
+	if (c->o->ncmd > 0 && c->o->cmd[0][0] == '/')
+		(void)strv_add(&c->push, c->o->cmd[0]);
+}
+
 static int
 send_setup(struct client *c)
 {
@@ -174,6 +209,11 @@ send_setup(struct client *c)
 	s.cwd = client_cwd();
 	if ((s.ns = namespace_with_home(o)) == NULL)
 		log_fatal(255, "out of memory");
+	if (o->p9 && strcmp(o->cache, "none") != 0) {
+		collect_push_paths(c, s.ns);
+		for (r = 0; r < c->n9p; r++)
+			c->p9[r].push = (const char *const *)c->push.v;
+	}
 	/* -fstab FILE wins over $CPU_FSTAB (u-root's precedence). */
 	if (o->fstab_file)
 		fstab = read_fstab(o->fstab_file);
@@ -731,5 +771,6 @@ client_run(struct client_opts *o)
 	buf_free(&c.out);
 	if (c.rootfd >= 0)
 		close(c.rootfd);
+	strv_free(&c.push);
 	return code;
 }
