@@ -72,6 +72,38 @@ dir_rdev_to_wire(dev_t d)
  * or that is a mount point (a walk there may be refused, see
  * crossing_allowed), is skipped: its walk then goes to the server.
  */
+/* What op_getattr answers for st (p9srv-attr.c fills the same fields
+ * from the same fstat). */
+static int
+attr_of_stat(struct p9conn *c, const struct stat *st, struct p9_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (qid_from_stat(c, st, &a->qid) != 0)
+		return -1;
+	a->valid = P9_GETATTR_BASIC;
+	a->mode = st->st_mode;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->nlink = st->st_nlink;
+	a->rdev = dir_rdev_to_wire(st->st_rdev);
+	a->size = (uint64_t)st->st_size;
+	a->blksize = (uint64_t)st->st_blksize;
+	a->blocks = (uint64_t)st->st_blocks;
+	a->atime_sec = (uint64_t)st->st_atim.tv_sec;
+	a->atime_nsec = (uint64_t)st->st_atim.tv_nsec;
+	a->mtime_sec = (uint64_t)st->st_mtim.tv_sec;
+	a->mtime_nsec = (uint64_t)st->st_mtim.tv_nsec;
+	a->ctime_sec = (uint64_t)st->st_ctim.tv_sec;
+	a->ctime_nsec = (uint64_t)st->st_ctim.tv_nsec;
+	return 0;
+}
+
+/*
+ * Readdirplus: give conf->dirattr what op_getattr would answer for this
+ * entry.  An entry that changed between getdents and the stat (another
+ * inode now), or that is a mount point (a walk there may be refused, see
+ * crossing_allowed), is skipped: its walk then goes to the server.
+ */
 static void
 entry_attr(struct p9conn *c, struct fid *f, const struct p9_qid *dirq,
     const struct dent64 *d, size_t namelen)
@@ -85,25 +117,114 @@ entry_attr(struct p9conn *c, struct fid *f, const struct p9_qid *dirq,
 	if (fstatat(f->ofd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    st.st_dev != f->st.st_dev || st.st_ino != (ino_t)d->d_ino)
 		return;
-	memset(&a, 0, sizeof(a));
-	if (qid_from_stat(c, &st, &a.qid) != 0)
+	if (attr_of_stat(c, &st, &a) != 0)
 		return;
-	a.valid = P9_GETATTR_BASIC;
-	a.mode = st.st_mode;
-	a.uid = st.st_uid;
-	a.gid = st.st_gid;
-	a.nlink = st.st_nlink;
-	a.rdev = dir_rdev_to_wire(st.st_rdev);
-	a.size = (uint64_t)st.st_size;
-	a.blksize = (uint64_t)st.st_blksize;
-	a.blocks = (uint64_t)st.st_blocks;
-	a.atime_sec = (uint64_t)st.st_atim.tv_sec;
-	a.atime_nsec = (uint64_t)st.st_atim.tv_nsec;
-	a.mtime_sec = (uint64_t)st.st_mtim.tv_sec;
-	a.mtime_nsec = (uint64_t)st.st_mtim.tv_nsec;
-	a.ctime_sec = (uint64_t)st.st_ctim.tv_sec;
-	a.ctime_nsec = (uint64_t)st.st_ctim.tv_nsec;
 	c->conf.dirattr(c->conf.dirattr_arg, dirq, d->d_name, namelen, &a);
+}
+
+/* Prepend "head/" to the unresolved rest of a path (in rest[sz]). */
+static int
+path_prepend(char *rest, size_t sz, const char *head, size_t hl)
+{
+	size_t rl = strlen(rest);
+
+	if (hl + 1 + rl + 1 > sz)
+		return -ENAMETOOLONG;
+	memmove(rest + hl + 1, rest, rl + 1);
+	memcpy(rest, head, hl);
+	rest[hl] = '/';
+	return 0;
+}
+
+/*
+ * Readdirplus ahead of need: conf->dirattr for every component of path
+ * as the kernel will look it up (doc/9p-proxy.md "Pushed attributes"):
+ * from the export root, following symlinks the way a lookup under the
+ * export root does (an absolute target starts again at the root, ".."
+ * never climbs above it), at most 16 of them.  It stops quietly at the
+ * first component that is missing, a mount point (see entry_attr), or
+ * not a directory with more to come.
+ */
+int
+p9conn_push_path_attrs(struct p9conn *c, const char *path)
+{
+	char rest[4096], name[256], target[4096];
+	struct stat dst, st;
+	struct p9_qid dq;
+	struct p9_attr a;
+	const char *p;
+	size_t n;
+	ssize_t tl;
+	int dfd, nfd, links = 0, rc = 0;
+
+	if (c->conf.dirattr == NULL)
+		return 0;
+	if (strlen(path) >= sizeof(rest))
+		return -ENAMETOOLONG;
+	strcpy(rest, path);
+	if ((dfd = dup(c->rootfd)) < 0)
+		return -errno;
+	dst = c->rootst;
+	for (;;) {
+		p = rest;
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (n >= sizeof(name)) {
+			rc = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		memmove(rest, p, strlen(p) + 1);
+		if (strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") == 0) {
+			/* The walk's own ".." rule; rare in a namespace: stop. */
+			break;
+		}
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    st.st_dev != dst.st_dev)
+			break;
+		tl = 0;
+		if (S_ISLNK(st.st_mode)) {
+			/* Read it before the stat that is sent: reading may
+			 * set its atime, and the kernel's Treadlink follows. */
+			if (++links > 16 ||
+			    (tl = readlinkat(dfd, name, target, sizeof(target) - 1)) <= 0 ||
+			    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    !S_ISLNK(st.st_mode))
+				break;
+			target[tl] = '\0';
+		}
+		if (qid_from_stat(c, &dst, &dq) != 0 || attr_of_stat(c, &st, &a) != 0)
+			break;
+		c->conf.dirattr(c->conf.dirattr_arg, &dq, name, n, &a);
+		if (S_ISLNK(st.st_mode)) {
+			if (path_prepend(rest, sizeof(rest), target, (size_t)tl) != 0)
+				break;
+			if (target[0] == '/') {
+				close(dfd);
+				if ((dfd = dup(c->rootfd)) < 0)
+					return -errno;
+				dst = c->rootst;
+			}
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			break;
+		nfd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			break;
+		close(dfd);
+		dfd = nfd;
+		dst = st;
+	}
+	close(dfd);
+	return rc;
 }
 
 int

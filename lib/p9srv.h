@@ -73,6 +73,16 @@ void	 p9conn_free(struct p9conn *);
  */
 int	 p9conn_process(struct p9conn *, struct buf *in, struct buf *out);
 
+/*
+ * With conf->dirattr: call it, right now, for every component of path
+ * (relative to the export root, symlinks inside the export followed as a
+ * lookup would, at most 16), as if each directory on the way had been
+ * listed.  cpu does this for the namespace's bind sources when a channel
+ * is attached, so the remote side answers those lookups itself.  Stops
+ * quietly at a missing component or a mount point; 0, or -errno.
+ */
+int	 p9conn_push_path_attrs(struct p9conn *, const char *path);
+
 /* The negotiated msize (the server maximum before Tversion). */
 uint32_t p9conn_msize(const struct p9conn *);
 /* Why p9conn_process failed ("" if it has not). */

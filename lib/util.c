@@ -11,6 +11,62 @@
 
 #include "util.h"
 
+/* The hex mask after "\nSigIgn:" in a /proc/PID/status text. */
+static int
+sigign_mask(const char *text, unsigned long long *mask)
+{
+	const char *p = strstr(text, "\nSigIgn:");
+	unsigned long long m = 0;
+	int digits = 0, v;
+
+	if (p == NULL)
+		return -ENOENT;
+	for (p += 8; *p == ' ' || *p == '\t'; p++)
+		;
+	for (; digits < 16; p++, digits++) {
+		if (*p >= '0' && *p <= '9')
+			v = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			v = *p - 'a' + 10;
+		else
+			break;
+		m = m << 4 | (unsigned long long)v;
+	}
+	if (digits == 0 || *p != '\n')
+		return -EINVAL;
+	*mask = m;
+	return 0;
+}
+
+int
+signals_unignore(void)
+{
+	char buf[4096];
+	unsigned long long mask;
+	size_t len = 0;
+	ssize_t n;
+	int fd, sig, rc;
+
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	while (len < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if ((rc = sigign_mask(buf, &mask)) != 0)
+		return rc;
+	for (sig = 1; sig <= 64 && sig < NSIG; sig++)
+		if ((mask >> (sig - 1)) & 1)
+			signal(sig, SIG_DFL);
+	return 0;
+}
+
 int
 fd_set_nonblock(int fd, int on)
 {

@@ -172,6 +172,10 @@ expect_rc 0 $? "-C: session with two 9P connections runs"
 expect_in "$T/out" "^only-in-client\$" "-C: /bin from the cached connection works"
 expect_in "$T/out" " /usr/bin .* 9p cpu .*loose.*rfd=4" "-C: /bin is bound from the second, cached connection"
 expect_in "$T/out" " $T/m1 .* 9p cpu rw,sync,dirsync,access=client.*rfd=3" "-C: other binds come from the coherent connection"
+# (Linux shows no msize= when it is its default, 128 KiB.)
+expect_in "$T/out" " /usr/bin .* 9p cpu .*loose,access=client,\(msize=131072,\)\{0,1\}trans=fd,rfd=4" \
+    "-C: the cached connection's msize (its readahead) is capped at 128 KiB"
+expect_in "$T/out" " $T/m1 .* 9p cpu .*msize=1048576,.*rfd=3" "-C: the coherent connection keeps the full msize"
 expect_not_in "$T/out" "^\.cpu-cache\$" "-C: the cached mount's own mount point is gone"
 
 check_no_new_mounts "end"

@@ -1736,6 +1736,127 @@ t_r03(void)
 	rm_rf(dir);
 }
 
+
+static const char *
+expdir_path(const char *rel)
+{
+	static char p[PATH_MAX];
+
+	xpath(p, sizeof(p), expdir, rel);
+	return p;
+}
+
+/* ---- pushed attributes (p9conn_push_path_attrs) ------------------ */
+
+struct pushed {
+	unsigned	 n;
+	uint64_t	 dir[16];
+	char		 name[16][32];
+	struct p9_attr	 a[16];
+};
+
+static void
+record_attr(void *arg, const struct p9_qid *dq, const char *name, size_t len,
+    const struct p9_attr *a)
+{
+	struct pushed *p = arg;
+
+	if (name == NULL || p->n >= 16 || len >= sizeof(p->name[0]))
+		return;
+	p->dir[p->n] = dq->path;
+	memcpy(p->name[p->n], name, len);
+	p->name[p->n][len] = '\0';
+	p->a[p->n++] = *a;
+}
+
+/* The same Rgetattr on the wire (the struct has padding). */
+static int
+same_rgetattr(const struct p9_attr *x, const struct p9_attr *y)
+{
+	struct p9_msg m = { .type = P9_RGETATTR, .tag = 1 };
+	struct buf a, b;
+	int same;
+
+	buf_init(&a, 512);
+	buf_init(&b, 512);
+	m.u.attr = *x;
+	same = p9_encode(&a, &m) == 0;
+	m.u.attr = *y;
+	same = same && p9_encode(&b, &m) == 0 && buf_len(&a) == buf_len(&b) &&
+	    memcmp(buf_ptr(&a), buf_ptr(&b), buf_len(&a)) == 0;
+	buf_free(&a);
+	buf_free(&b);
+	return same;
+}
+
+/* Is (dir, name) pushed with exactly the attributes a walk + getattr of
+ * path (from the root) gives now? */
+static int
+pushed_as_walked(struct tc *t, const struct pushed *p, uint64_t dir,
+    const char *name, const char *path, uint32_t fid)
+{
+	unsigned i;
+
+	if (tc_walk(t, ROOT, fid, path) != 0 || tc_getattr(t, fid) != 0)
+		return 0;
+	for (i = 0; i < p->n; i++)
+		if (p->dir[i] == dir && strcmp(p->name[i], name) == 0)
+			return same_rgetattr(&p->a[i], &t->r.u.attr);
+	return 0;
+}
+
+static void
+t_push(void)
+{
+	struct pushed p;
+	struct p9srv_conf conf = { .dirattr = record_attr, .dirattr_arg = &p };
+	struct tc t;
+	uint64_t root, dir, sub;
+
+	mk(expdir, "pu");
+	mk(expdir, "pu/real");
+	write_file(expdir, "pu/real/f", "x\n");
+	sym("real", expdir, "pu/rel");		/* relative, inside */
+	sym("/pu/real", expdir, "pu/abs");	/* absolute: from the export root */
+	memset(&p, 0, sizeof(p));
+	session(&t, &conf);
+	root = qid_of(&t, ROOT);
+	tc_walk(&t, ROOT, 1, "pu");
+	dir = qid_of(&t, 1);
+	tc_walk(&t, ROOT, 2, "pu/real");
+	sub = qid_of(&t, 2);
+	tap_ok(p9conn_push_path_attrs(t.c, "/pu/rel/f") == 0 && p.n == 4 &&
+	    pushed_as_walked(&t, &p, root, "pu", "pu", 3) &&
+	    pushed_as_walked(&t, &p, dir, "rel", "pu/rel", 4) &&
+	    pushed_as_walked(&t, &p, dir, "real", "pu/real", 5) &&
+	    pushed_as_walked(&t, &p, sub, "f", "pu/real/f", 6),
+	    "A01 push /pu/rel/f: pu, the link rel, its target real and f, each "
+	    "keyed by its directory's qid with the bytes a walk + Tgetattr give");
+	memset(&p, 0, sizeof(p));
+	tap_ok(p9conn_push_path_attrs(t.c, "pu/abs/f") == 0 && p.n == 5 &&
+	    pushed_as_walked(&t, &p, dir, "abs", "pu/abs", 7) &&
+	    pushed_as_walked(&t, &p, root, "pu", "pu", 8) &&
+	    pushed_as_walked(&t, &p, sub, "f", "pu/real/f", 9),
+	    "A02 an absolute link target starts again at the export root");
+	memset(&p, 0, sizeof(p));
+	tap_ok(p9conn_push_path_attrs(t.c, "/pu/nothere/f") == 0 && p.n == 1 &&
+	    strcmp(p.name[0], "pu") == 0,
+	    "A03 a missing component ends the push quietly");
+	memset(&p, 0, sizeof(p));
+	tap_ok(p9conn_push_path_attrs(t.c, "/pu/real/f/g") == 0 && p.n == 3 &&
+	    p9conn_push_path_attrs(t.c, "/link_dir/canary2") == 0 && p.n == 4 &&
+	    strcmp(p.name[3], "link_dir") == 0,
+	    "A04 nothing beyond a file, nor outside the export (a link to "
+	    "outside is resolved inside it, as the walk does)");
+	tc_close(&t);
+	memset(&p, 0, sizeof(p));
+	session(&t, NULL);
+	tap_ok(p9conn_push_path_attrs(t.c, "/pu/real/f") == 0 && p.n == 0,
+	    "A05 without dirattr nothing is pushed");
+	tc_close(&t);
+	rm_rf(expdir_path("pu"));
+}
+
 /* ---- recorded session with bit flips ---------------------------- */
 
 static void
@@ -1849,6 +1970,7 @@ main(void)
 	t_r01();
 	t_r02();
 	t_r03();
+	t_push();
 	tap_ok(tc_total_violations == 0, "P09 every reply of every test above "
 	    "conformed (tag, type, size < msize, counts, whole entries): "
 	    "%u violations", tc_total_violations);

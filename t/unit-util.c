@@ -310,6 +310,31 @@ test_log_escape(void)
 	ok(strlen(out) < 64 && strcmp(out + strlen(out) - 3, "...") == 0, "log_escape: cut input ends in ...");
 }
 
+
+static int
+ignored(int sig)
+{
+	struct sigaction sa;
+
+	return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+static void
+test_signals_unignore(void)
+{
+	int sig, left = 0;
+
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGRTMIN + 3, SIG_IGN);
+	signal(64, SIG_IGN);
+	ok(signals_unignore() == 0, "signals_unignore: reads SigIgn");
+	for (sig = 1; sig < NSIG; sig++)
+		left += ignored(sig);
+	ok(left == 0 && !ignored(SIGUSR1) && !ignored(SIGRTMIN + 3) && !ignored(64),
+	    "signals_unignore: no signal is left ignored (%d), real-time ones included", left);
+}
+
 int
 main(void)
 {
@@ -321,5 +346,6 @@ main(void)
 	test_sanitise_stdfd();
 	test_close_fds_from();
 	test_log_escape();
+	test_signals_unignore();
 	return unit_done();
 }

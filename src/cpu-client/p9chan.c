@@ -183,6 +183,25 @@ p9chan_close(struct p9chan *p)
 	buf_free(&p->scratch);
 }
 
+/*
+ * Right after the channel's first Tattach is answered (the mount; the
+ * kernel reset the proxy's cache with its Tversion just before), send the
+ * attributes of the paths the session will look up first.  The Rattach
+ * is still queued, so on the ordered stream they arrive before it, and
+ * before any lookup the kernel can make on this mount.
+ */
+static void
+push_after_attach(struct p9chan *p)
+{
+	size_t i;
+
+	if (p->pushed || p->push == NULL || p9conn_counts(p->conn)[P9_TATTACH] == 0)
+		return;
+	p->pushed = true;
+	for (i = 0; p->push[i] != NULL; i++)
+		(void)p9conn_push_path_attrs(p->conn, p->push[i]);
+}
+
 int
 p9chan_pump(struct p9chan *p, struct chan *c, struct buf *wire_out)
 {
@@ -205,6 +224,8 @@ p9chan_pump(struct p9chan *p, struct chan *c, struct buf *wire_out)
 		p->wire = wire_out;
 		p->chan_id = c->id;
 		r = p9conn_process(p->conn, &c->wq, &p->replies);
+		if (r >= 0)
+			push_after_attach(p);
 		attr_close(p);
 		p->wire = NULL;
 		if (r < 0) {

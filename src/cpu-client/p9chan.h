@@ -20,6 +20,10 @@ struct p9chan {
 	size_t		 attr_start, attr_len;
 	struct p9_qid	 attr_dir;
 	struct buf	 scratch;	/* one encoded Rgetattr */
+	/* Paths whose attributes go out with the first Rattach (NULL-ended,
+	 * owned by the caller), and whether that happened. */
+	const char *const *push;
+	bool		 pushed;
 };
 
 /* plus: send each listed entry's attributes (FR_P9ATTR, doc/9p-proxy.md). */

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -59,6 +60,7 @@ struct client {
 	long long	 last_int;
 	bool		 no_subsystem;	/* ssh said the subsystem request failed */
 	int		 stdio_flags[3];
+	struct strv	 push;		/* paths whose attributes go with each attach */
 };
 
 static long long
@@ -144,6 +146,153 @@ namespace_with_home(const struct client_opts *o)
 	return ns;
 }
 
+/* The command's file under the export root, opened for reading only if
+ * it is a regular file (never a FIFO or a device). */
+static int
+open_command_file(int rootfd, const char *path)
+{
+	char proc[32];
+	struct stat st;
+	int fd, rfd;
+
+	fd = openat(rootfd, path[0] == '/' ? path + 1 : path,
+	    O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	rfd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	close(fd);
+	return rfd;
+}
+
+/* One program header's type, offset and size, of either class. */
+static int
+elf_phdr(int fd, int is64, uint64_t off, uint32_t *type, uint64_t *poff,
+    uint64_t *psz)
+{
+	Elf64_Phdr p64;
+	Elf32_Phdr p32;
+
+	if (is64) {
+		if (pread(fd, &p64, sizeof(p64), (off_t)off) != (ssize_t)sizeof(p64))
+			return -1;
+		*type = p64.p_type;
+		*poff = p64.p_offset;
+		*psz = p64.p_filesz;
+	} else {
+		if (pread(fd, &p32, sizeof(p32), (off_t)off) != (ssize_t)sizeof(p32))
+			return -1;
+		*type = p32.p_type;
+		*poff = p32.p_offset;
+		*psz = p32.p_filesz;
+	}
+	return 0;
+}
+
+/*
+ * The ELF interpreter (PT_INTERP, e.g. /lib64/ld-linux-x86-64.so.2) of
+ * the client's copy of the command, which is what the remote kernel
+ * execs: 0 and the path in buf, or -1 (not ELF of this byte order, no
+ * interpreter, anything odd).  The file is only read, every field is
+ * bounded; at worst a wrong path is pushed, and pushed attributes are
+ * always the true ones of whatever path they name.
+ */
+static int
+elf_interp(int rootfd, const char *path, char *buf, size_t sz)
+{
+	static const union { uint16_t v; uint8_t b[2]; } endian = { .v = 1 };
+	unsigned char id[EI_NIDENT];
+	Elf64_Ehdr e64;
+	Elf32_Ehdr e32;
+	uint64_t phoff, poff, psz;
+	uint32_t type;
+	unsigned phnum, phent, i;
+	int fd, is64, rc = -1;
+	ssize_t n;
+
+	if ((fd = open_command_file(rootfd, path)) < 0)
+		return -1;
+	if (pread(fd, id, sizeof(id), 0) != (ssize_t)sizeof(id) ||
+	    memcmp(id, ELFMAG, SELFMAG) != 0 ||
+	    id[EI_DATA] != (endian.b[0] ? ELFDATA2LSB : ELFDATA2MSB) ||
+	    (id[EI_CLASS] != ELFCLASS64 && id[EI_CLASS] != ELFCLASS32))
+		goto out;
+	is64 = id[EI_CLASS] == ELFCLASS64;
+	if (is64) {
+		if (pread(fd, &e64, sizeof(e64), 0) != (ssize_t)sizeof(e64))
+			goto out;
+		phoff = e64.e_phoff, phnum = e64.e_phnum, phent = e64.e_phentsize;
+		if (phent != sizeof(Elf64_Phdr))
+			goto out;
+	} else {
+		if (pread(fd, &e32, sizeof(e32), 0) != (ssize_t)sizeof(e32))
+			goto out;
+		phoff = e32.e_phoff, phnum = e32.e_phnum, phent = e32.e_phentsize;
+		if (phent != sizeof(Elf32_Phdr))
+			goto out;
+	}
+	for (i = 0; i < phnum && i < 64; i++) {
+		if (elf_phdr(fd, is64, phoff + (uint64_t)i * phent, &type, &poff, &psz) != 0)
+			goto out;
+		if (type != PT_INTERP)
+			continue;
+		if (psz < 2 || psz > sz || poff > (uint64_t)INT64_MAX ||
+		    (n = pread(fd, buf, (size_t)psz, (off_t)poff)) != (ssize_t)psz ||
+		    buf[psz - 1] != '\0' || strlen(buf) != psz - 1 || buf[0] != '/')
+			goto out;
+		rc = 0;
+		break;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * The paths the remote side will look up on the 9P mounts before the
+ * command runs: each bind's source (nsexec opens them one component at a
+ * time), an absolute command (its exec), and its ELF interpreter and
+ * glibc's loader cache.  Their attributes are pushed
+ * with each channel's attach (p9conn_push_path_attrs), so the proxy
+ * answers those Twalks and Tgetattrs itself instead of a round trip each.
+ */
+static void
+collect_push_paths(struct client *c, const char *ns)
+{
+	const char *p = ns, *eq;
+	char path[4096];
+	size_t el;
+
+	while (*p) {
+		el = strcspn(p, ":");
+		eq = memchr(p, '=', el);
+		if (eq != NULL) {
+			el -= (size_t)(eq + 1 - p);
+			p = eq + 1;
+		}
+		if (el > 0 && el < sizeof(path)) {
+			memcpy(path, p, el);
+			path[el] = '\0';
+			(void)strv_add(&c->push, path);
+		}
+		p += el;
+		if (*p == ':')
+			p++;
+	}
+	if (c->o->ncmd > 0 && c->o->cmd[0][0] == '/') {
+		(void)strv_add(&c->push, c->o->cmd[0]);
+		/* Then the dynamic loader opens its interpreter and cache. */
+		if (elf_interp(c->rootfd, c->o->cmd[0], path, sizeof(path)) == 0) {
+			(void)strv_add(&c->push, path);
+			(void)strv_add(&c->push, "/etc/ld.so.cache");
+		}
+	}
+}
+
 static int
 send_setup(struct client *c)
 {
@@ -174,6 +323,11 @@ send_setup(struct client *c)
 	s.cwd = client_cwd();
 	if ((s.ns = namespace_with_home(o)) == NULL)
 		log_fatal(255, "out of memory");
+	if (o->p9 && strcmp(o->cache, "none") != 0) {
+		collect_push_paths(c, s.ns);
+		for (r = 0; r < c->n9p; r++)
+			c->p9[r].push = (const char *const *)c->push.v;
+	}
 	/* -fstab FILE wins over $CPU_FSTAB (u-root's precedence). */
 	if (o->fstab_file)
 		fstab = read_fstab(o->fstab_file);
@@ -731,5 +885,6 @@ client_run(struct client_opts *o)
 	buf_free(&c.out);
 	if (c.rootfd >= 0)
 		close(c.rootfd);
+	strv_free(&c.push);
 	return code;
 }

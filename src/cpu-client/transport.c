@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "log.h"
+#include "util.h"
 
 /* Options that keep ssh from adding anything to our byte stream, placed
  * first because ssh keeps the first value it sees for an option. */
@@ -120,32 +122,69 @@ transport_start(const struct client_opts *o, struct transport *t)
 	return 0;
 }
 
+/*
+ * Sleep until the transport child exits, at most 10 ms: on its pidfd when
+ * the kernel has them (5.3), so that cpu ends as soon as ssh does rather
+ * than on the next tick of the polling loop (a visible share of a short
+ * session's time under a slow kernel).
+ */
+static void
+wait_child_tick(int pidfd)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd >= 0 && poll(&p, 1, 10) >= 0)
+		return;
+	nanosleep(&ts, NULL);
+}
+
+static int
+open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0) {
+		(void)fd_set_cloexec((int)fd, 1);
+		return (int)fd;
+	}
+#else
+	(void)pid;
+#endif
+	return -1;
+}
+
 int
 transport_wait(struct transport *t, int timeout_ms)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int st, waited = 0;
+	int st, rc = -1, waited = 0, pidfd;
 	pid_t r;
 
 	if (t->pid <= 0)
 		return -1;
+	pidfd = open_pidfd(t->pid);
 	for (;;) {
 		r = waitpid(t->pid, &st, WNOHANG);
 		if (r == t->pid) {
 			t->pid = 0;
-			return st;
+			rc = st;
+			break;
 		}
 		if (r < 0 && errno != EINTR)
-			return -1;
+			break;
 		if (timeout_ms >= 0 && waited >= timeout_ms) {
 			kill(t->pid, SIGTERM);
 			if (waitpid(t->pid, &st, 0) == t->pid) {
 				t->pid = 0;
-				return st;
+				rc = st;
 			}
-			return -1;
+			break;
 		}
-		nanosleep(&ts, NULL);
+		wait_child_tick(pidfd);
 		waited += 10;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return rc;
 }

@@ -49,6 +49,7 @@ struct p9link {
 	struct buf	 kout;		/* to the kernel */
 	struct buf	 cout;		/* to the client, beyond the credit */
 	bool		 kin_eof;
+	bool		 readable;	/* poll said so since the last read */
 };
 #define P9LINK_KIN_MAX	(P9_MSIZE_MAX + 64u * 1024)
 #define P9LINK_OUT_MAX	(2u * P9_MSIZE_MAX + 1024u * 1024)
@@ -76,6 +77,10 @@ struct session {
 	long long	 hangup_at;	/* ms clock of SIGHUP to descendants, or 0 */
 	bool		 killed;
 	int		 pending_sig;	/* SIGNAL that came before the command */
+	/* The ms clock of this round, read once after each poll: under a
+	 * kernel without a vDSO (user-mode-linux) every clock_gettime is a
+	 * real system call, and a round needs the time several times. */
+	long long	 now;
 };
 
 static long long
@@ -170,6 +175,7 @@ p9link_init(struct session *s, int i)
 	long long ttl;
 
 	memset(l, 0, sizeof(*l));
+	l->readable = true;
 	if (strcmp(pol, "none") == 0)
 		return;
 	ttl = i == 1 || strcmp(pol, "loose") == 0 ?
@@ -250,7 +256,7 @@ p9link_want_read(const struct chan *c, const struct p9link *l)
 static void
 p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 {
-	long long now = now_ms();
+	long long now = s->now;
 	size_t before, sent;
 	ssize_t n;
 	bool moved;
@@ -275,7 +281,11 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 			else if (n != -EAGAIN)
 				return p9link_end(s, c, l, NULL);	/* unmounted */
 		}
-		if (p9link_want_read(c, l)) {
+		/* Only when poll said so: a read that would say EAGAIN is a
+		 * system call per round for nothing (poll is level-triggered,
+		 * so what one read leaves is reported again). */
+		if (l->readable && p9link_want_read(c, l)) {
+			l->readable = false;
 			n = buf_read_fd(&l->kin, c->rfd, buf_room(&l->kin));
 			if (n > 0)
 				moved = true;
@@ -390,7 +400,7 @@ on_frame(struct session *s, struct frame *f)
 		 * no use: an optimisation only, never an error. */
 		if (s->p9[id - CH_9P].px != NULL && c->rfd >= 0 &&
 		    p9proxy_on_attrs(s->p9[id - CH_9P].px, f->body.p, f->body.left,
-		    now_ms()) != 0)
+		    s->now) != 0)
 			p9link_end(s, c, &s->p9[id - CH_9P],
 			    p9proxy_error(s->p9[id - CH_9P].px));
 		return 0;
@@ -580,7 +590,7 @@ close_9p(struct session *s)
 static void
 hang_up(struct session *s)
 {
-	long long t = now_ms();
+	long long t = s->now;
 
 	if (s->wire_eof || s->failed)
 		close_9p(s);
@@ -608,6 +618,7 @@ session_run(const struct subsys_opts *opts)
 
 	memset(&s, 0, sizeof(s));
 	s.opts = opts;
+	s.now = now_ms();
 	buf_init(&s.in, FRAME_SIZE_MAX + 256 * 1024);
 	buf_init(&s.out, 16u * 1024 * 1024);
 	buf_init(&s.status, 64 * 1024);
@@ -659,9 +670,9 @@ session_run(const struct subsys_opts *opts)
 		write_wire(&s);
 		if (s.started && s.child_done && output_done(&s) && !s.no_children &&
 		    s.drain_at == 0)
-			s.drain_at = now_ms();
+			s.drain_at = s.now;
 		if (s.wire_eof || s.failed ||
-		    (s.drain_at && now_ms() - s.drain_at >= DRAIN_GRACE_MS))
+		    (s.drain_at && s.now - s.drain_at >= DRAIN_GRACE_MS))
 			hang_up(&s);
 		/* Done: exit status sent (or failure reported) and the wire drained,
 		 * or the wire is gone and so is every process. */
@@ -698,8 +709,10 @@ session_run(const struct subsys_opts *opts)
 			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL) {
 				struct p9link *l = &s.p9[i - CH_9P];
 
-				if (!s.wire_eof && p9link_want_read(c, l))
-					pfd[n++] = (struct pollfd){ .fd = c->rfd, .events = POLLIN };
+				if (!s.wire_eof && p9link_want_read(c, l)) {
+					pfd[n] = (struct pollfd){ .fd = c->rfd, .events = POLLIN };
+					idx_rd[i] = n++;
+				}
 				if (c->wfd >= 0 && buf_len(&l->kout) > 0)
 					pfd[n++] = (struct pollfd){ .fd = c->wfd, .events = POLLOUT };
 				continue;
@@ -715,7 +728,7 @@ session_run(const struct subsys_opts *opts)
 		}
 		timeout = -1;
 		if (!s.got_setup && !s.wire_eof && !s.failed) {
-			timeout = (int)(deadline - now_ms());
+			timeout = (int)(deadline - s.now);
 			if (timeout <= 0) {
 				session_fail(&s, "timed out waiting for the session setup");
 				continue;
@@ -728,6 +741,7 @@ session_run(const struct subsys_opts *opts)
 				continue;
 			log_fatal(255, "poll: %s", strerror(errno));
 		}
+		s.now = now_ms();
 		if (idx_sig >= 0 && pfd[idx_sig].revents)
 			reap(&s);
 		if (idx_win >= 0 && pfd[idx_win].revents)
@@ -738,9 +752,14 @@ session_run(const struct subsys_opts *opts)
 			write_wire(&s);
 		/* Ready sources (data, EOF or a hang-up) are read at the top
 		 * of the next round; children are reaped when SIGCHLD says. */
-		for (i = 0; i < s.nch; i++)
-			if (idx_rd[i] >= 0 && pfd[idx_rd[i]].revents)
+		for (i = 0; i < s.nch; i++) {
+			if (idx_rd[i] < 0 || !pfd[idx_rd[i]].revents)
+				continue;
+			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL)
+				s.p9[i - CH_9P].readable = true;
+			else
 				readable[i] = true;
+		}
 	}
 	setup_free(&s.setup);
 	for (i = 0; i < s.nch; i++)

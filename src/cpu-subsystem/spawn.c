@@ -191,10 +191,13 @@ child_stdio(int ptm, const char *ptsname_, int in_r, int out_w, int err_w)
 	sigset_t none;
 	int fd, sig;
 
+	/* No handlers here: only what we (SIGPIPE) or sshd ignore needs
+	 * resetting before exec. */
+	if (signals_unignore() != 0)
+		for (sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
 	setsid();
 	if (ptm >= 0) {
 		if ((fd = open(ptsname_, O_RDWR)) < 0)

@@ -247,7 +247,8 @@ mount_9p(const struct session_mounts *s, int fd, int dirfd, int cached,
 		report_fatal("9P descriptor %d: %s", fd, strerror(errno));
 	memset(&o, 0, sizeof(o));
 	o.fd = fd;
-	o.msize = s->msize;
+	o.msize = cached && s->msize > NSEXEC_LOOSE_MSIZE_MAX ?
+	    NSEXEC_LOOSE_MSIZE_MAX : s->msize;
 	o.uname = s->uname;
 	o.root = s->root;
 	o.uid = getuid();

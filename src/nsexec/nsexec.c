@@ -209,10 +209,12 @@ exec_command(char **argv, char **env)
 	int e, sig;
 
 	/* The command starts with default dispositions and nothing blocked,
-	 * whatever our parent left us. */
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+	 * whatever our parent left us.  nsexec installs no handler, so only
+	 * ignored signals can outlive the exec. */
+	if (signals_unignore() != 0)
+		for (sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* execvp searches the PATH of environ: make that the command's. */

@@ -34,6 +34,12 @@
 #define NSEXEC_UNAME_MAX	255		/* -u */
 #define NSEXEC_MSIZE_MIN	4096
 #define NSEXEC_MSIZE_MAX	(1024u * 1024)
+/* The cache=loose mount's msize is capped at this: v9fs sets the mount's
+ * readahead to msize, and every page fault of an mmap()ed library reads
+ * that much around the fault, so at 1 MiB the first exec of a dynamic
+ * binary pulls all of libc (1.9 MB) over the link.  128 KiB is the
+ * kernel's usual readahead (VM_READAHEAD_PAGES). */
+#define NSEXEC_LOOSE_MSIZE_MAX	(128u * 1024)
 #define NSEXEC_TMPFS_PCT	50	/* tmpfs size cap: % of RAM (the kernel default) */
 
 /* ---- nspath.c: canonical paths and the refused-target list ---- */
