@@ -22,6 +22,7 @@ frame_type_max(uint8_t type)
 	case FR_WARN:	 return 1 + 4 + 4096;
 	case FR_STARTED: return 1;
 	case FR_P9ATTR:	 return 1 + 1 + P9ATTR_BODY_MAX;
+	case FR_P9LINK:	 return 1 + 1 + P9LINK_BODY_MAX;
 	default:	 return 0;
 	}
 }
@@ -31,7 +32,7 @@ frame_type_name(uint8_t type)
 {
 	static const char *names[] = { "?", "HELLO", "SETUP", "DATA", "EOF",
 	    "ADJUST", "WINCH", "SIGNAL", "EXIT", "ERROR", "WARN", "STARTED",
-	    "P9ATTR" };
+	    "P9ATTR", "P9LINK" };
 
 	return type <= FR_TYPE_MAX ? names[type] : "?";
 }

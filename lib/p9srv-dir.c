@@ -108,8 +108,10 @@ static void
 entry_attr(struct p9conn *c, struct fid *f, const struct p9_qid *dirq,
     const struct dent64 *d, size_t namelen)
 {
+	char *target = NULL;
 	struct p9_attr a;
 	struct stat st;
+	ssize_t tl = 0;
 
 	if (d->d_name[0] == '.' && (namelen == 1 ||
 	    (namelen == 2 && d->d_name[1] == '.')))
@@ -117,9 +119,52 @@ entry_attr(struct p9conn *c, struct fid *f, const struct p9_qid *dirq,
 	if (fstatat(f->ofd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    st.st_dev != f->st.st_dev || st.st_ino != (ino_t)d->d_ino)
 		return;
+	if (S_ISLNK(st.st_mode)) {
+		/* What op_readlink would answer; read before the stat that
+		 * is sent (reading may set the link's atime). */
+		target = c->linkbuf;
+		if ((tl = readlinkat(f->ofd, d->d_name, target, sizeof(c->linkbuf))) <= 0 ||
+		    (size_t)tl >= sizeof(c->linkbuf) ||
+		    fstatat(f->ofd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    st.st_ino != (ino_t)d->d_ino || !S_ISLNK(st.st_mode)) {
+			target = NULL;
+			tl = 0;
+		}
+	}
 	if (attr_of_stat(c, &st, &a) != 0)
 		return;
-	c->conf.dirattr(c->conf.dirattr_arg, dirq, d->d_name, namelen, &a);
+	c->conf.dirattr(c->conf.dirattr_arg, dirq, d->d_name, namelen, &a,
+	    target, (size_t)tl);
+}
+
+/*
+ * Readdirplus for a walk: conf->dirattr for the name the walk reached
+ * (in directory pst), with what Tgetattr and, for a link, Treadlink of
+ * the new fid would answer, ahead of the Rwalk.  The kernel asks both
+ * right after every lookup (doc/9p-proxy.md "Walks").
+ */
+void
+walk_dirattr(struct p9conn *c, struct fid *nf, const struct stat *pst)
+{
+	struct p9_qid dq;
+	struct p9_attr a;
+	struct stat st;
+	ssize_t tl = 0;
+
+	if (c->conf.dirattr == NULL || qid_from_stat(c, pst, &dq) != 0)
+		return;
+	st = nf->st;
+	if (S_ISLNK(st.st_mode)) {
+		/* Read before the stat that is sent: it may set the atime. */
+		if ((tl = readlinkat(nf->obj->fd, "", c->linkbuf, sizeof(c->linkbuf))) <= 0 ||
+		    (size_t)tl >= sizeof(c->linkbuf) || fstat(nf->obj->fd, &st) != 0 ||
+		    !S_ISLNK(st.st_mode))
+			return;
+	}
+	if (attr_of_stat(c, &st, &a) != 0)
+		return;
+	c->conf.dirattr(c->conf.dirattr_arg, &dq, nf->name, strlen(nf->name), &a,
+	    tl > 0 ? c->linkbuf : NULL, (size_t)tl);
 }
 
 /* Prepend "head/" to the unresolved rest of a path (in rest[sz]). */
@@ -202,7 +247,9 @@ p9conn_push_path_attrs(struct p9conn *c, const char *path)
 		}
 		if (qid_from_stat(c, &dst, &dq) != 0 || attr_of_stat(c, &st, &a) != 0)
 			break;
-		c->conf.dirattr(c->conf.dirattr_arg, &dq, name, n, &a);
+		c->conf.dirattr(c->conf.dirattr_arg, &dq, name, n, &a,
+		    S_ISLNK(st.st_mode) ? target : NULL,
+		    S_ISLNK(st.st_mode) ? (size_t)tl : 0);
 		if (S_ISLNK(st.st_mode)) {
 			if (path_prepend(rest, sizeof(rest), target, (size_t)tl) != 0)
 				break;
@@ -326,7 +373,7 @@ op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		return err != 0 ? err : -EINVAL;
 	/* Readdirplus: this reply ends the listing (name NULL, length 0). */
 	if (eof && used > 0 && c->conf.dirattr != NULL)
-		c->conf.dirattr(c->conf.dirattr_arg, &dirq, NULL, 0, NULL);
+		c->conf.dirattr(c->conf.dirattr_arg, &dirq, NULL, 0, NULL, NULL, 0);
 	le_put32(p, P9_RREAD_HDR + used);
 	p[4] = P9_RREADDIR;
 	le_put16(p + 5, r->tag);

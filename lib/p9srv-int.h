@@ -118,6 +118,8 @@ void	 fid_destroy(struct p9conn *, struct fid *);
 void	 fid_close_open(struct fid *);
 void	 fid_clunk_all(struct p9conn *);
 int	 qid_from_stat(struct p9conn *, const struct stat *, struct p9_qid *);
+/* conf->dirattr for the name a walk just reached (p9srv-dir.c). */
+void	 walk_dirattr(struct p9conn *, struct fid *, const struct stat *parent);
 int	 qid_from_dirent(struct p9conn *, dev_t, ino_t, mode_t, struct p9_qid *);
 int	 name_from_wire(const struct p9_str *, char buf[256]);
 void	 procfd_path(char buf[32], int fd);

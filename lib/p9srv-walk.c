@@ -149,7 +149,7 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	const uint32_t newnum = t->u.walk.newfid;
 	struct fid *f, *nf;
 	struct p9obj *cur, *par, *o;
-	struct stat st, nst;
+	struct stat st, nst, pst;
 	char *name = NULL;
 	const char *wname;
 	char tmp[256];
@@ -171,6 +171,7 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	par = obj_ref(f->parent);
 	wname = f->name;
 	st = f->st;
+	pst = st;
 	for (i = 0; i < n; i++) {
 		const struct p9_str *wn = &t->u.walk.wname[i];
 
@@ -201,6 +202,7 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 			wname = tmp;
 		}
 		cur = o;
+		pst = st;
 		st = nst;
 	}
 	r->u.rwalk.nwqid = i;
@@ -231,6 +233,8 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	/* The stat is fresh only if this walk took it (a clone copies). */
 	c->was_walk = n > 0;
 	c->fresh_fid = newnum;
+	if (n > 0 && par != NULL && name != NULL)
+		walk_dirattr(c, nf, &pst);
 	return 0;
 fail:
 	free(name);

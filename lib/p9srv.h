@@ -48,10 +48,13 @@ struct p9srv_conf {
 	 * ahead of the Rreaddir so the remote side can answer the Twalk and
 	 * Tgetattr that follow locally (doc/9p-proxy.md).  A last call with
 	 * name NULL, namelen 0 and no attributes says that this reply ends
-	 * the listing (getdents found the end of the directory).
+	 * the listing (getdents found the end of the directory).  For a
+	 * symbolic link, target/targetlen are what Treadlink would answer
+	 * (else NULL, 0).
 	 */
 	void	(*dirattr)(void *arg, const struct p9_qid *dirqid,
-		    const char *name, size_t namelen, const struct p9_attr *);
+		    const char *name, size_t namelen, const struct p9_attr *,
+		    const char *target, size_t targetlen);
 	void	*dirattr_arg;
 };
 

@@ -31,8 +31,18 @@ enum frame_type {
 	FR_STARTED	= 11,	/* s->c: the command was started (body empty) */
 	FR_P9ATTR	= 12,	/* c->s: u8 chan, qid[13] dir, then entries
 				 * { str16 name, rgetattr[P9ATTR_ATTR] } */
-	FR_TYPE_MAX	= 12
+	FR_P9LINK	= 13,	/* c->s: u8 chan, qid[13] dir, then entries
+				 * { str16 name, str16 target } */
+	FR_TYPE_MAX	= 13
 };
+
+/* HELLO flags (cpu-subsystem's): what the client may send beyond the
+ * base protocol.  A client never sends what the server did not offer. */
+#define HELLO_P9LINK	0x1u	/* FR_P9LINK is understood */
+/* HELLO flags (the client's): its 9P server sends the attributes (and a
+ * link's target) of the name each successful Twalk reaches, ahead of the
+ * Rwalk, so the Tgetattr and Treadlink that follow can be answered. */
+#define HELLO_WALKATTR	0x2u
 
 /*
  * FR_P9ATTR ("readdirplus", doc/9p-proxy.md): the attributes of entries
@@ -43,6 +53,14 @@ enum frame_type {
  */
 #define P9ATTR_ATTR		153
 #define P9ATTR_BODY_MAX		(64u * 1024)	/* after the channel byte */
+
+/*
+ * FR_P9LINK: the targets of the symbolic links among those entries, each
+ * what the server's Rreadlink would carry, sent right after the FR_P9ATTR
+ * frame that has the link's attributes.  Only to a server whose HELLO
+ * offered HELLO_P9LINK.
+ */
+#define P9LINK_BODY_MAX		(16u * 1024)	/* after the channel byte */
 
 enum exit_kind { EXIT_CODE = 0, EXIT_SIGNAL = 1 };
 

@@ -121,6 +121,16 @@ second=$(sed '1,/^@@M$/d' "$T/twice.trace" | grep -- '-> Treaddir' | grep -vc 'f
 echo "# the kernel's Treaddirs at the client: first find $first, second $second"
 check "... and the second sends none to the client" test "$second" -eq 0
 
+# Symlink targets come with the listing (FR_P9LINK): readlink of a listed
+# link is answered by the proxy, with the client's target.
+out=$(cpu -dbg9p -namespace="$NS" cputest sh -c 'cd /srv; ls >/dev/null; readlink link; readlink dangling' \
+    2> "$T/links.trace")
+n=$(grep -c -- '-> Treadlink' "$T/links.trace")
+check_eq "readlink of listed links: the client's targets" \
+	"email/utils.py no-such-target" "$(echo $out)"
+check "... and no Treadlink reaches the client ($n)" test "$n" -eq 0 ||
+	grep -B2 -- '-> Treadlink' "$T/links.trace" | head -12 | sed 's/^/# /'
+
 # A name made on the client shows in a listing once the TTL has passed.
 out=$(cpu -namespace="$NS" cputest sh -c '
 	cd /srv; ls | grep -c "^later2.txt$"; sleep 3; ls | grep -c "^later2.txt$"' |

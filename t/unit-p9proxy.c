@@ -544,13 +544,19 @@ test_malformed(void)
  * entry is exactly the Rgetattr the server gives a Twalk + Tgetattr.
  */
 static struct { char name[64]; struct p9_attr a; struct p9_qid dir; } seen[16];
-static int nseen, neof;
+static int nseen, neof, seen_links;
+static char seen_target[64];
 
 static void
 on_dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t n,
-    const struct p9_attr *a)
+    const struct p9_attr *a, const char *target, size_t tlen)
 {
 	(void)arg;
+	if (target != NULL && tlen < sizeof(seen_target)) {
+		memcpy(seen_target, target, tlen);
+		seen_target[tlen] = '\0';
+		seen_links++;
+	}
 	if (n == 0 && name == NULL && a == NULL) {
 		neof++;		/* the end-of-listing call */
 		return;
@@ -591,7 +597,7 @@ test_client_hook(void)
 	struct p9srv_conf conf = { .dirattr = on_dirattr };
 	struct p9_msg t, r;
 	struct p9conn *c;
-	int fd, i, bad = 0, nfound = 0;
+	int fd, i, bad = 0, nfound = 0, nlisted;
 
 	if (mkdtemp(dir) == NULL)
 		abort();
@@ -626,7 +632,10 @@ test_client_hook(void)
 	ok(srv_rpc(c, &t, &r) == 0 && r.type == P9_RREADDIR && nseen == 3,
 	    "readdir: the hook saw the 3 entries, not '.' or '..'");
 	ok(neof == 1, "... and was told the reply ends the listing");
-	for (i = 0; i < nseen; i++) {
+	ok(seen_links == 1 && strcmp(seen_target, "file") == 0,
+	    "the symlink alone came with its target, as Treadlink gives it");
+	nlisted = nseen;
+	for (i = 0; i < nlisted; i++) {
 		struct buf a, b;
 		struct p9_msg ra = { .type = P9_RGETATTR, .tag = 2 };
 
@@ -653,6 +662,9 @@ test_client_hook(void)
 	}
 	ok(!bad && nfound == 3, "each entry's attributes equal the server's "
 	    "Rwalk qid and Rgetattr bytes (file, directory, symlink)");
+	ok(nseen == 2 * nlisted && seen_links == 2 &&
+	    memcmp(&seen[nlisted].a, &seen[0].a, sizeof(seen[0].a)) == 0,
+	    "each walk sent its name's attributes too (and the link's target)");
 	p9conn_free(c);
 	close(conf.rootfd);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
@@ -1030,6 +1042,58 @@ test_ahead(void)
 	p9proxy_set_ahead(px, false);
 }
 
+/* Symlink targets sent with a listing (FR_P9LINK): Treadlink is answered
+ * here within the TTL, until the directory changes. */
+static void
+test_links(void)
+{
+	static const char *names[1] = { "ln" };
+	const struct p9_qid lq = { P9_QTSYMLINK, 0, 104 };
+	struct p9_attr at[1] = { attr_of(lq, 1) };
+	struct p9_msg t, m, want;
+	struct buf b;
+
+	at[0].mode = 0120777;
+	send_attrs(1, names, at);
+	buf_init(&b, 256);
+	buf_put_u8(&b, DIRQ.type);
+	buf_put_u32(&b, DIRQ.version);
+	buf_put_u64(&b, DIRQ.path);
+	buf_put_str16(&b, "ln", 2);
+	buf_put_str16(&b, "../a", 4);
+	ok(p9proxy_on_links(px, buf_ptr(&b), buf_len(&b), now) == 0,
+	    "link targets accepted");
+	t = twalk(160, 1, 90, "ln");
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TREADLINK, 161, 90);
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RREADLINK, .tag = 161 };
+	want.u.target = S("../a");
+	expect_local(&want, "Treadlink of a listed link");
+	t = (struct p9_msg){ .type = P9_TMKDIR, .tag = 162 };
+	t.u.mkdir.dfid = 1;
+	t.u.mkdir.name = S("x");
+	t.u.mkdir.mode = 0755;
+	from_kernel(&t);
+	buf_reset(&tc);
+	t = tfid(P9_TREADLINK, 163, 90);
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK &&
+	    take(&tc, &m) == 0 && m.type == P9_TREADLINK,
+	    "after a change in the directory it goes to the client");
+	buf_reset(&tc);
+	buf_reset(&b);
+	buf_put_u8(&b, DIRQ.type);
+	buf_put_u32(&b, DIRQ.version);
+	buf_put_u64(&b, DIRQ.path);
+	buf_put_str16(&b, "ln", 2);
+	buf_put_u16(&b, 9);
+	ok(p9proxy_on_links(px, buf_ptr(&b), buf_len(&b), now) < 0,
+	    "a target longer than its body: error");
+	buf_free(&b);
+}
+
 /* A base fid can carry hundreds of virtual fids (cache=loose keeps a fid
  * per entry of a big directory); clunking it materialises them all
  * first, each with its own walk. */
@@ -1175,6 +1239,7 @@ test_prefetch(void)
 	size_t savedlen;
 
 	p9proxy_set_prefetch(px, true);
+	p9proxy_set_getattr_ahead(px, true);
 	t = twalk(100, 1, 50, NULL);
 	from_kernel(&t);
 	take(&tk, &m);
@@ -1317,6 +1382,7 @@ test_prefetch(void)
 	    "a failed walk: the kernel sees its ENOENT alone");
 	buf_reset(&tc);
 	p9proxy_set_prefetch(px, false);
+	p9proxy_set_getattr_ahead(px, false);
 }
 
 int
@@ -1360,6 +1426,7 @@ main(void)
 	test_negative();
 	test_listed();
 	test_ahead();
+	test_links();
 	test_many_deps();
 	p9proxy_free(px);
 	buf_free(&kin);

@@ -1752,20 +1752,25 @@ struct pushed {
 	unsigned	 n;
 	uint64_t	 dir[16];
 	char		 name[16][32];
+	char		 target[16][32];	/* a link's, else "" */
 	struct p9_attr	 a[16];
 };
 
 static void
 record_attr(void *arg, const struct p9_qid *dq, const char *name, size_t len,
-    const struct p9_attr *a)
+    const struct p9_attr *a, const char *target, size_t tlen)
 {
 	struct pushed *p = arg;
 
-	if (name == NULL || p->n >= 16 || len >= sizeof(p->name[0]))
+	if (name == NULL || p->n >= 16 || len >= sizeof(p->name[0]) ||
+	    tlen >= sizeof(p->target[0]))
 		return;
 	p->dir[p->n] = dq->path;
 	memcpy(p->name[p->n], name, len);
 	p->name[p->n][len] = '\0';
+	if (target != NULL)
+		memcpy(p->target[p->n], target, tlen);
+	p->target[p->n][tlen] = '\0';
 	p->a[p->n++] = *a;
 }
 
@@ -1818,13 +1823,13 @@ t_push(void)
 	write_file(expdir, "pu/real/f", "x\n");
 	sym("real", expdir, "pu/rel");		/* relative, inside */
 	sym("/pu/real", expdir, "pu/abs");	/* absolute: from the export root */
-	memset(&p, 0, sizeof(p));
 	session(&t, &conf);
 	root = qid_of(&t, ROOT);
 	tc_walk(&t, ROOT, 1, "pu");
 	dir = qid_of(&t, 1);
 	tc_walk(&t, ROOT, 2, "pu/real");
 	sub = qid_of(&t, 2);
+	memset(&p, 0, sizeof(p));	/* (the walks sent theirs too) */
 	tap_ok(p9conn_push_path_attrs(t.c, "/pu/rel/f") == 0 && p.n == 4 &&
 	    pushed_as_walked(&t, &p, root, "pu", "pu", 3) &&
 	    pushed_as_walked(&t, &p, dir, "rel", "pu/rel", 4) &&
@@ -1838,6 +1843,9 @@ t_push(void)
 	    pushed_as_walked(&t, &p, root, "pu", "pu", 8) &&
 	    pushed_as_walked(&t, &p, sub, "f", "pu/real/f", 9),
 	    "A02 an absolute link target starts again at the export root");
+	tap_ok(strcmp(p.name[1], "abs") == 0 && strcmp(p.target[1], "/pu/real") == 0 &&
+	    strcmp(p.target[0], "") == 0 && strcmp(p.target[4], "") == 0,
+	    "A06 a link comes with its target (what Treadlink says), others without");
 	memset(&p, 0, sizeof(p));
 	tap_ok(p9conn_push_path_attrs(t.c, "/pu/nothere/f") == 0 && p.n == 1 &&
 	    strcmp(p.name[0], "pu") == 0,

@@ -42,14 +42,6 @@ log_line(void *arg, const char *line)
 	log_warn("9p[%u]: %s", p->index, line);
 }
 
-static void
-attr_close(struct p9chan *p)
-{
-	if (p->attr_open && frame_end(p->wire, p->attr_start) != 0)
-		log_debug("9p[%u]: attribute frame dropped", p->index);
-	p->attr_open = false;
-}
-
 /* Room for n more bytes of attributes, never at the cost of the next
  * reply's DATA frame or the wire's control slack. */
 static bool
@@ -57,6 +49,41 @@ attr_room(struct p9chan *p, size_t n)
 {
 	return buf_check_reserve(p->wire, n + FRAME_HDR + 1 + FRAME_DATA_MAX +
 	    WIRE_SLACK) == 0;
+}
+
+/* The links of the attribute frame just ended: one FR_P9LINK behind it. */
+static void
+links_flush(struct p9chan *p)
+{
+	uint8_t q[P9_QIDSZ];
+	size_t start;
+
+	q[0] = p->attr_dir.type;
+	le_put32(q + 1, p->attr_dir.version);
+	le_put64(q + 5, p->attr_dir.path);
+	if (attr_room(p, FRAME_HDR + 1 + P9_QIDSZ + buf_len(&p->linkq)) &&
+	    frame_begin(p->wire, FR_P9LINK, &start) == 0) {
+		buf_put_u8(p->wire, p->chan_id);
+		buf_put(p->wire, q, sizeof(q));
+		buf_put(p->wire, buf_ptr(&p->linkq), buf_len(&p->linkq));
+		if (frame_end(p->wire, start) != 0)
+			log_debug("9p[%u]: link frame dropped", p->index);
+	}
+}
+
+static void
+attr_close(struct p9chan *p)
+{
+	bool sent = p->attr_open;
+
+	if (p->attr_open && frame_end(p->wire, p->attr_start) != 0) {
+		log_debug("9p[%u]: attribute frame dropped", p->index);
+		sent = false;
+	}
+	p->attr_open = false;
+	if (sent && buf_len(&p->linkq) > 0)
+		links_flush(p);
+	buf_reset(&p->linkq);
 }
 
 /* Open this reply's batch of attributes for directory dq (one frame). */
@@ -81,7 +108,7 @@ attr_begin(struct p9chan *p, const struct p9_qid *dq, size_t need)
 
 static void
 dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
-    const struct p9_attr *a)
+    const struct p9_attr *a, const char *target, size_t targetlen)
 {
 	struct p9chan *p = arg;
 	struct p9_msg r = { .type = P9_RGETATTR, .tag = 0 };
@@ -121,6 +148,19 @@ dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
 	buf_put_str16(p->wire, name, namelen);
 	buf_put(p->wire, buf_ptr(&p->scratch) + P9_HDRSZ, P9ATTR_ATTR);
 	p->attr_len += need;
+	/* A link's target goes in the FR_P9LINK behind this frame, if the
+	 * server takes them and there is room (else it reads the link). */
+	if (p->links && target != NULL && targetlen > 0 && targetlen < 4096 &&
+	    buf_len(&p->linkq) + 4 + namelen + targetlen <= P9LINK_BODY_MAX - P9_QIDSZ) {
+		buf_put_str16(&p->linkq, name, namelen);
+		buf_put_str16(&p->linkq, target, targetlen);
+	}
+}
+
+void
+p9chan_send_links(struct p9chan *p, bool on)
+{
+	p->links = on;
 }
 
 int
@@ -142,6 +182,7 @@ p9chan_open(struct p9chan *p, unsigned index, int rootfd, uint32_t msize,
 	p->index = index;
 	buf_init(&p->replies, 2 * (size_t)msize + 4096);
 	buf_init(&p->scratch, 256);
+	buf_init(&p->linkq, P9LINK_BODY_MAX);
 	if ((p->conn = p9conn_new(&conf)) == NULL)
 		return -errno;
 	return 0;
@@ -181,6 +222,7 @@ p9chan_close(struct p9chan *p)
 	p->conn = NULL;
 	buf_free(&p->replies);
 	buf_free(&p->scratch);
+	buf_free(&p->linkq);
 }
 
 /*

@@ -20,6 +20,10 @@ struct p9chan {
 	size_t		 attr_start, attr_len;
 	struct p9_qid	 attr_dir;
 	struct buf	 scratch;	/* one encoded Rgetattr */
+	/* FR_P9LINK: the link targets of the open attribute frame, sent
+	 * right after it (only if the server's HELLO offered them) */
+	bool		 links;
+	struct buf	 linkq;
 	/* Paths whose attributes go out with the first Rattach (NULL-ended,
 	 * owned by the caller), and whether that happened. */
 	const char *const *push;
@@ -30,6 +34,8 @@ struct p9chan {
 int	p9chan_open(struct p9chan *, unsigned index, int rootfd, uint32_t msize,
 	    bool trace, bool plus);
 void	p9chan_close(struct p9chan *);
+/* The server understands FR_P9LINK (its HELLO said HELLO_P9LINK). */
+void	p9chan_send_links(struct p9chan *, bool on);
 /* Serve what the channel has queued; send replies within the window. */
 int	p9chan_pump(struct p9chan *, struct chan *, struct buf *wire_out);
 

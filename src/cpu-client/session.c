@@ -403,6 +403,8 @@ on_frame(struct client *c, struct frame *f)
 	if (!c->got_hello) {
 		if (f->type == FR_HELLO && frame_check_hello(&f->body, &v, &k) == 0) {
 			c->got_hello = true;
+			for (int i = 0; i < c->n9p; i++)
+				p9chan_send_links(&c->p9[i], (k & HELLO_P9LINK) != 0);
 			return;
 		}
 		log_error("%s: cpu-subsystem speaks an incompatible protocol", c->o->host);
@@ -831,7 +833,7 @@ client_run(struct client_opts *o)
 			fcntl(i, F_SETFL, c.stdio_flags[i] | O_NONBLOCK);
 	}
 	atexit(tty_restore);
-	frame_put_hello(&c.out, 0);
+	frame_put_hello(&c.out, strcmp(o->cache, "none") != 0 ? HELLO_WALKATTR : 0);
 	/* The SETUP was queued before HELLO: move it behind. */
 	{
 		struct buf tmp;

@@ -139,6 +139,8 @@ struct aent {
 	long long	 t;
 	bool		 has_attr;
 	bool		 neg;		/* the client said ENOENT (at t) */
+	char		*target;	/* a symlink's Rreadlink (FR_P9LINK) */
+	uint16_t	 targetlen;
 	uint16_t	 namelen;
 	uint8_t		 attr[P9ATTR_ATTR];	/* an Rgetattr body */
 	char		 name[];
@@ -206,6 +208,7 @@ struct p9proxy {
 	bool		 lazy_open;	/* p9proxy_set_lazy_open() */
 	bool		 prefetch;	/* p9proxy_set_prefetch() */
 	bool		 ahead;		/* p9proxy_set_ahead() */
+	bool		 ga_ahead;	/* p9proxy_set_getattr_ahead() */
 	uint32_t	 rd_count;	/* the kernel's Treaddir count, once seen */
 	size_t		 pf_bytes;	/* held in PF_READY listings */
 	size_t		 list_bytes;	/* held in adir.list */
@@ -258,6 +261,7 @@ cache_flush(struct p9proxy *px)
 	for (i = 0; i < ENT_BUCKETS; i++) {
 		for (e = px->ents[i]; e != NULL; e = en) {
 			en = e->next;
+			free(e->target);
 			free(e);
 		}
 		px->ents[i] = NULL;
@@ -372,6 +376,43 @@ dir_invalidate(struct p9proxy *px, uint64_t path)
 	}
 }
 
+static uint64_t
+attr_qid_path(const uint8_t *attr)
+{
+	return le_get64(attr + 8 + 5);
+}
+
+static void
+attr_qid(const uint8_t *attr, struct p9_qid *q)
+{
+	q->type = attr[8];
+	q->version = le_get32(attr + 9);
+	q->path = le_get64(attr + 13);
+}
+
+/* The entry's attributes (and link target) are no longer known. */
+static void
+ent_forget(struct aent *e)
+{
+	e->has_attr = false;
+	free(e->target);
+	e->target = NULL;
+	e->targetlen = 0;
+}
+
+/* New attributes for an entry; a link's target stays if it is the same
+ * file (a symlink's target never changes). */
+static void
+ent_set_attr(struct aent *e, const uint8_t *attr, long long t)
+{
+	if (e->has_attr && attr_qid_path(e->attr) != attr_qid_path(attr))
+		ent_forget(e);
+	memcpy(e->attr, attr, P9ATTR_ATTR);
+	e->has_attr = true;
+	e->neg = false;
+	e->t = t;
+}
+
 /* The entry (dir, name) of the directory's current listing, or NULL. */
 static struct aent *
 ent_get(struct p9proxy *px, const struct adir *d, const char *s, size_t n)
@@ -397,7 +438,7 @@ ent_make(struct p9proxy *px, struct adir *d, const char *s, size_t n)
 		    memcmp(e->name, s, n) == 0) {
 			if (e->gen != d->gen) {
 				e->gen = d->gen;
-				e->has_attr = false;
+				ent_forget(e);
 				e->neg = false;
 			}
 			return e;
@@ -414,20 +455,6 @@ ent_make(struct p9proxy *px, struct adir *d, const char *s, size_t n)
 	px->ents[h] = e;
 	px->nents++;
 	return e;
-}
-
-static uint64_t
-attr_qid_path(const uint8_t *attr)
-{
-	return le_get64(attr + 8 + 5);
-}
-
-static void
-attr_qid(const uint8_t *attr, struct p9_qid *q)
-{
-	q->type = attr[8];
-	q->version = le_get32(attr + 9);
-	q->path = le_get64(attr + 13);
 }
 
 /* ---- fids -------------------------------------------------------- */
@@ -572,7 +599,7 @@ drop_attrs(struct p9proxy *px, const struct pfid *f)
 
 	if (f != NULL && f->key_known && (d = dir_get(px, f->keydir)) != NULL) {
 		if ((e = ent_get(px, d, f->keyname, f->keylen)) != NULL)
-			e->has_attr = false;
+			ent_forget(e);
 	}
 	if (f == NULL || !f->qid_known) {
 		if (px->nents > 0)
@@ -583,7 +610,7 @@ drop_attrs(struct p9proxy *px, const struct pfid *f)
 	for (i = 0; i < ENT_BUCKETS; i++)
 		for (e = px->ents[i]; e != NULL; e = e->next)
 			if (e->has_attr && attr_qid_path(e->attr) == f->qid.path)
-				e->has_attr = false;
+				ent_forget(e);
 }
 
 /* ---- tags -------------------------------------------------------- */
@@ -1400,6 +1427,31 @@ try_getattr(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	return 1;
 }
 
+/* Treadlink of a fid whose entry's target came with its listing. */
+static int
+try_readlink(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
+    long long now)
+{
+	struct p9_msg r = { .type = P9_RREADLINK, .tag = t->tag };
+	struct pfid *f = fid_get(px, t->u.fid);
+	struct adir *d;
+	struct aent *e;
+
+	if (f == NULL || f->state == F_DEAD || !f->qid_known || !f->key_known ||
+	    (d = dir_get(px, f->keydir)) == NULL ||
+	    (e = ent_get(px, d, f->keyname, f->keylen)) == NULL ||
+	    !e->has_attr || e->target == NULL || !fresh(px, e->t, now) ||
+	    attr_qid_path(e->attr) != f->qid.path ||
+	    P9_HDRSZ + 2 + (size_t)e->targetlen >= px->msize)
+		return 0;	/* (the server's own limit: ENAMETOOLONG) */
+	r.u.target.s = e->target;
+	r.u.target.len = e->targetlen;
+	if (p9_encode(tk, &r) != 0)
+		return -ENOBUFS;
+	px->st.readlink++;
+	return 1;
+}
+
 /* security.* or trusted.*: names the client never exposes (see above). */
 static bool
 protected_xattr(const struct p9_str *n)
@@ -1528,7 +1580,7 @@ prefetch_getattr(struct p9proxy *px, const struct p9_msg *w, struct buf *tc,
 	struct adir *d;
 	uint16_t tag;
 
-	if (!px->prefetch || w->u.walk.nwname != 1 ||
+	if (!px->ga_ahead || w->u.walk.nwname != 1 ||
 	    w->u.walk.newfid == w->u.walk.fid || src == NULL || !src->qid_known ||
 	    !(src->qid.type & P9_QTDIR) || w->u.walk.wname[0].len == 0 ||
 	    w->u.walk.wname[0].len > 255 ||
@@ -1669,6 +1721,10 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		break;
 	case P9_TGETATTR:
 		if ((r = try_getattr(px, &t, tk, now)) != 0)
+			return r < 0 ? fail(px, r, "no room") : 0;
+		break;
+	case P9_TREADLINK:
+		if ((r = try_readlink(px, &t, tk, now)) != 0)
 			return r < 0 ? fail(px, r, "no room") : 0;
 		break;
 	case P9_TREADDIR:
@@ -1969,7 +2025,7 @@ learn_enoent(struct p9proxy *px, const struct pend *p)
 		return;
 	if ((e = ent_make(px, d, p->name, p->namelen)) == NULL)
 		return;		/* full: not worth a flush */
-	e->has_attr = false;
+	ent_forget(e);
 	e->neg = true;
 	e->t = p->t0;
 }
@@ -2067,9 +2123,7 @@ learn(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 		    (d = dir_get(px, f->keydir)) == NULL ||
 		    (e = ent_get(px, d, f->keyname, f->keylen)) == NULL)
 			break;
-		memcpy(e->attr, m + P9_HDRSZ, P9ATTR_ATTR);
-		e->has_attr = true;
-		e->t = now;
+		ent_set_attr(e, m + P9_HDRSZ, now);
 		break;
 	}
 }
@@ -2117,10 +2171,7 @@ getattr_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r
 	    (d = dir_get(px, p->dir)) == NULL || d->gen != p->dgen ||
 	    (e = ent_make(px, d, p->name, p->namelen)) == NULL)
 		return;
-	memcpy(e->attr, m + P9_HDRSZ, P9ATTR_ATTR);
-	e->has_attr = true;
-	e->neg = false;
-	e->t = p->t0;
+	ent_set_attr(e, m + P9_HDRSZ, p->t0);
 }
 
 static int
@@ -2267,12 +2318,41 @@ p9proxy_on_attrs(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 			    (e = ent_make(px, d, s, len)) == NULL)
 				return 0;
 		}
-		memcpy(e->attr, a, P9ATTR_ATTR);
-		e->has_attr = true;
-		e->neg = false;
-		e->t = now;
+		ent_forget(e);		/* its FR_P9LINK, if a link, follows */
+		ent_set_attr(e, a, now);
 	}
 	return 0;
+}
+
+/* One FR_P9LINK body: the targets of links just listed in FR_P9ATTR. */
+int
+p9proxy_on_links(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
+{
+	const char *s, *tg;
+	struct adir *d;
+	struct aent *e;
+	uint16_t len, tlen;
+	struct rd rd;
+
+	(void)now;
+	rd_init(&rd, b, n);
+	(void)rd_u8(&rd);		/* qid.type */
+	(void)rd_u32(&rd);		/* qid.version */
+	d = dir_get(px, rd_u64(&rd));
+	while (rd.err == 0 && rd.left > 0) {
+		s = rd_str16(&rd, &len);
+		tg = rd_str16(&rd, &tlen);
+		if (rd.err != 0 || len == 0 || len > 255 || tlen == 0)
+			return fail(px, -EPROTO, "malformed link targets");
+		if (d == NULL || (e = ent_get(px, d, s, len)) == NULL || !e->has_attr ||
+		    (le_get32(e->attr + 8 + P9_QIDSZ) & 0170000) != 0120000 ||
+		    e->target != NULL || (e->target = malloc(tlen)) == NULL)
+			continue;
+		memcpy(e->target, tg, tlen);
+		e->targetlen = tlen;
+		px->st.links++;
+	}
+	return rd.err != 0 ? fail(px, -EPROTO, "malformed link targets") : 0;
 }
 
 /* ---- the rest ---------------------------------------------------- */
@@ -2293,6 +2373,12 @@ void
 p9proxy_set_ahead(struct p9proxy *px, bool on)
 {
 	px->ahead = on;
+}
+
+void
+p9proxy_set_getattr_ahead(struct p9proxy *px, bool on)
+{
+	px->ga_ahead = on;
 }
 
 struct p9proxy *

@@ -47,6 +47,7 @@ struct p9proxy_stats {
 	uint64_t	 ga, ga_hit;	/* Tgetattr sent with a Twalk; taken over */
 	uint64_t	 spec;		/* subdirectory listings asked ahead */
 	uint64_t	 parked;	/* Tlopens held for one of those */
+	uint64_t	 links, readlink;	/* targets received; Treadlink answered */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
@@ -62,12 +63,17 @@ void	 p9proxy_free(struct p9proxy *);
  */
 void	 p9proxy_set_lazy_open(struct p9proxy *, bool on);
 /*
- * Send Treaddir(0) along with every read-only Tlopen of a directory, and
- * Tgetattr along with every forwarded one-name Twalk, and answer the
- * kernel's Treaddir / Tgetattr that follow from them: a round trip less
- * per listed directory and per name looked up.
+ * Send Treaddir(0) along with every read-only Tlopen of a directory and
+ * answer the kernel's Treaddir that follows from it: a round trip less
+ * per listed directory.
  */
 void	 p9proxy_set_prefetch(struct p9proxy *, bool on);
+/*
+ * Send Tgetattr along with every forwarded one-name Twalk and answer the
+ * kernel's that follows from it: for a client that does not send the
+ * walked name's attributes itself (HELLO_WALKATTR).
+ */
+void	 p9proxy_set_getattr_ahead(struct p9proxy *, bool on);
 /*
  * When the kernel has read a directory's whole listing (or used one
  * asked ahead), ask its subdirectories' listings at once and keep them
@@ -89,6 +95,10 @@ int	 p9proxy_from_client(struct p9proxy *, struct buf *in,
 	    struct buf *to_kernel, long long now);
 /* One FR_P9ATTR body (after the channel byte).  0 or -EPROTO. */
 int	 p9proxy_on_attrs(struct p9proxy *, const uint8_t *p, size_t n,
+	    long long now);
+/* One FR_P9LINK body (after the channel byte): symlink targets of
+ * entries just listed, for Treadlink.  0 or -EPROTO. */
+int	 p9proxy_on_links(struct p9proxy *, const uint8_t *p, size_t n,
 	    long long now);
 
 /* Largest message either side may send now (msize, once negotiated). */

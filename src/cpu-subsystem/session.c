@@ -60,6 +60,7 @@ struct session {
 	bool		 wire_eof;	/* client gone (input EOF or output dead) */
 	bool		 out_dead;	/* writing to the client failed */
 	bool		 got_hello, got_setup;
+	uint32_t	 client_flags;	/* its HELLO's (HELLO_*) */
 	struct cpu_setup setup;
 	struct spawned	 sp;
 	bool		 started;
@@ -188,6 +189,7 @@ p9link_init(struct session *s, int i)
 	p9proxy_set_lazy_open(l->px, ttl == P9PROXY_TTL_LOOSE_MS);
 	p9proxy_set_prefetch(l->px, true);
 	p9proxy_set_ahead(l->px, true);
+	p9proxy_set_getattr_ahead(l->px, !(s->client_flags & HELLO_WALKATTR));
 	buf_init(&l->kin, P9LINK_KIN_MAX);
 	buf_init(&l->kout, P9LINK_OUT_MAX);
 	buf_init(&l->cout, P9LINK_OUT_MAX);
@@ -351,6 +353,7 @@ on_frame(struct session *s, struct frame *f)
 			return session_fail(s, "protocol error: %s",
 			    r == -EPROTONOSUPPORT ? "unsupported protocol version" : "bad HELLO"), r;
 		s->got_hello = true;
+		s->client_flags = k;
 		return 0;
 	}
 	if (!s->got_setup) {
@@ -393,14 +396,17 @@ on_frame(struct session *s, struct frame *f)
 		chan_on_adjust(c, v);
 		return 0;
 	case FR_P9ATTR:
+	case FR_P9LINK:
 		id = rd_u8(&f->body);
 		if ((c = chan_by_id(s, id)) == NULL || id < CH_9P)
-			return session_fail(s, "protocol error: P9ATTR on channel %u", id), -EPROTO;
+			return session_fail(s, "protocol error: %s on channel %u",
+			    frame_type_name(f->type), id), -EPROTO;
 		/* Without the proxy (or after its channel ended) they are of
 		 * no use: an optimisation only, never an error. */
 		if (s->p9[id - CH_9P].px != NULL && c->rfd >= 0 &&
-		    p9proxy_on_attrs(s->p9[id - CH_9P].px, f->body.p, f->body.left,
-		    s->now) != 0)
+		    (f->type == FR_P9ATTR ?
+		    p9proxy_on_attrs(s->p9[id - CH_9P].px, f->body.p, f->body.left, s->now) :
+		    p9proxy_on_links(s->p9[id - CH_9P].px, f->body.p, f->body.left, s->now)) != 0)
 			p9link_end(s, c, &s->p9[id - CH_9P],
 			    p9proxy_error(s->p9[id - CH_9P].px));
 		return 0;
@@ -633,7 +639,7 @@ session_run(const struct subsys_opts *opts)
 		log_fatal(255, "signalfd: %s", strerror(errno));
 	fd_set_nonblock(STDIN_FILENO, 1);
 	fd_set_nonblock(STDOUT_FILENO, 1);
-	frame_put_hello(&s.out, 0);
+	frame_put_hello(&s.out, HELLO_P9LINK);
 	for (i = 0; i <= CH_MAX; i++) {
 		readable[i] = true;
 		idx_rd[i] = -1;
