@@ -1094,6 +1094,40 @@ test_links(void)
 	buf_free(&b);
 }
 
+/* The kernel's second, per-user Tattach of the export root: the same
+ * root as the first, so a clone of it here. */
+static void
+test_attach(void)
+{
+	struct p9_msg t = { .type = P9_TATTACH, .tag = 170 }, m, want;
+
+	t.u.attach.fid = 97;
+	t.u.attach.afid = P9_NOFID;
+	t.u.attach.uname = S("");
+	t.u.attach.n_uname = 0;
+	t.u.attach.aname = S("");
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RATTACH, .tag = 170 };
+	want.u.qid = ROOTQ;
+	expect_local(&want, "a second Tattach of the root");
+	t = tfid(P9_TREADLINK, 171, 97);
+	from_kernel(&t);
+	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK &&
+	    m.u.walk.fid == 0 && m.u.walk.newfid == 97 && m.u.walk.nwname == 0 &&
+	    take(&tc, &m) == 0 && m.type == P9_TREADLINK,
+	    "... its fid is made on the client as a clone of the first");
+	buf_reset(&tc);
+	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 172 };
+	t.u.attach.fid = 98;
+	t.u.attach.afid = P9_NOFID;
+	t.u.attach.uname = S("");
+	t.u.attach.aname = S("other");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 &&
+	    m.type == P9_TATTACH, "a Tattach of another aname is forwarded");
+	buf_reset(&tc);
+}
+
 /* A base fid can carry hundreds of virtual fids (cache=loose keeps a fid
  * per entry of a big directory); clunking it materialises them all
  * first, each with its own walk. */
@@ -1427,6 +1461,7 @@ main(void)
 	test_listed();
 	test_ahead();
 	test_links();
+	test_attach();
 	test_many_deps();
 	p9proxy_free(px);
 	buf_free(&kin);

@@ -167,6 +167,7 @@ struct pend {
 	bool		 prefetch;	/* own Treaddir sent with a Tlopen, or
 					 * own Tgetattr sent with a Twalk */
 	bool		 spec;		/* part of a listing asked ahead */
+	bool		 attach_root;	/* Tattach of the export root */
 	bool		 has_ga;	/* Twalk: our Tgetattr ga_tag follows */
 	uint16_t	 ga_tag;
 	uint64_t	 rd_off;	/* Treaddir: offset and count asked */
@@ -209,6 +210,11 @@ struct p9proxy {
 	bool		 prefetch;	/* p9proxy_set_prefetch() */
 	bool		 ahead;		/* p9proxy_set_ahead() */
 	bool		 ga_ahead;	/* p9proxy_set_getattr_ahead() */
+	/* The first Tattach of the export root (aname "" or "/"): later
+	 * ones are clones of it (try_attach()). */
+	bool		 root_known;
+	uint32_t	 root_fid;
+	struct p9_qid	 root_qid;
 	uint32_t	 rd_count;	/* the kernel's Treaddir count, once seen */
 	size_t		 pf_bytes;	/* held in PF_READY listings */
 	size_t		 list_bytes;	/* held in adir.list */
@@ -1119,6 +1125,17 @@ spec_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 
 /* ---- requests from the kernel ------------------------------------ */
 
+/* A Tattach of the export root, no auth (what the client's server takes). */
+static bool
+attach_of_root(const struct p9_msg *t)
+{
+	const struct p9_str *an = &t->u.attach.aname;
+
+	return t->u.attach.afid == P9_NOFID &&
+	    (an->len == 0 || (an->len == 1 && an->s[0] == '/'));
+}
+
+
 /* The fids a request names (up to 2) and the one whose meaning it
  * changes (Tclunk, Tremove, Tlcreate, a Twalk onto itself), if any. */
 static int
@@ -1218,7 +1235,10 @@ note_request(struct p9proxy *px, struct pend *p, const struct p9_msg *t,
 		if (p->nwname > 0)
 			nm = &t->u.walk.wname[p->nwname - 1];
 		break;
-	case P9_TATTACH:	p->fid = t->u.attach.fid; break;
+	case P9_TATTACH:
+		p->fid = t->u.attach.fid;
+		p->attach_root = attach_of_root(t);
+		break;
 	case P9_TAUTH:		p->fid = t->u.attach.afid; break;
 	case P9_TXATTRWALK:	p->newfid = t->u.xattrwalk.newfid; break;
 	case P9_TGETATTR:	p->fid = t->u.getattr.fid; break;
@@ -1424,6 +1444,31 @@ try_getattr(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	memcpy(p + P9_HDRSZ, e->attr, P9ATTR_ATTR);
 	buf_commit(tk, RGETATTR_SZ);
 	px->st.getattr++;
+	return 1;
+}
+
+/*
+ * The kernel attaches again for each user (access=client).  The client's
+ * server gives every Tattach of the export root the same root, whatever
+ * the user (it serves as one user), so a later one is a clone of the
+ * first: Rattach with its qid here, a virtual fid resting on it.
+ */
+static int
+try_attach(struct p9proxy *px, const struct p9_msg *t, struct buf *tk)
+{
+	struct p9_msg r = { .type = P9_RATTACH, .tag = t->tag };
+	struct pfid *root = fid_get(px, px->root_fid);
+
+	if (!px->root_known || !attach_of_root(t) || root == NULL ||
+	    root->state != F_REAL || !root->qid_known ||
+	    root->qid.path != px->root_qid.path ||
+	    t->u.attach.fid == P9_NOFID || fid_get(px, t->u.attach.fid) != NULL ||
+	    make_virtual(px, root, t->u.attach.fid, NULL, &px->root_qid) != 0)
+		return 0;
+	r.u.qid = px->root_qid;
+	if (p9_encode(tk, &r) != 0)
+		return -ENOBUFS;
+	px->st.attach++;
 	return 1;
 }
 
@@ -1706,6 +1751,7 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		fids_reset(px);
 		cache_flush(px);
 		spec_clear(px);
+		px->root_known = false;
 		px->npark = 0;
 		px->version_pending = true;
 		return buf_put(tc, m, len) == 0 ? 0 : -ENOBUFS;
@@ -1721,6 +1767,10 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		break;
 	case P9_TGETATTR:
 		if ((r = try_getattr(px, &t, tk, now)) != 0)
+			return r < 0 ? fail(px, r, "no room") : 0;
+		break;
+	case P9_TATTACH:
+		if ((r = try_attach(px, &t, tk)) != 0)
 			return r < 0 ? fail(px, r, "no room") : 0;
 		break;
 	case P9_TREADLINK:
@@ -2055,6 +2105,11 @@ learn(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 		    (f = fid_new(px, p->fid)) != NULL) {
 			f->qid = r->u.qid;
 			f->qid_known = r->type == P9_RATTACH;
+			if (p->attach_root && r->type == P9_RATTACH && !px->root_known) {
+				px->root_known = true;
+				px->root_fid = p->fid;
+				px->root_qid = r->u.qid;
+			}
 		}
 		break;
 	case P9_TXATTRWALK:

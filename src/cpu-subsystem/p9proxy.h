@@ -48,6 +48,7 @@ struct p9proxy_stats {
 	uint64_t	 spec;		/* subdirectory listings asked ahead */
 	uint64_t	 parked;	/* Tlopens held for one of those */
 	uint64_t	 links, readlink;	/* targets received; Treadlink answered */
+	uint64_t	 attach;	/* Tattach answered as a clone of the first */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
