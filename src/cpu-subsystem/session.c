@@ -278,9 +278,13 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 			return p9link_end(s, c, l, p9proxy_error(l->px));
 		if (buf_len(&l->kout) > 0) {
 			n = buf_write_fd(&l->kout, c->wfd);
-			if (n > 0)
+			if (n > 0) {
+				/* A reply wakes the process that waited on it,
+				 * which under one CPU often asks again before we
+				 * are back: try a read without a poll first. */
+				l->readable = true;
 				moved = true;
-			else if (n != -EAGAIN)
+			} else if (n != -EAGAIN)
 				return p9link_end(s, c, l, NULL);	/* unmounted */
 		}
 		/* Only when poll said so: a read that would say EAGAIN is a
