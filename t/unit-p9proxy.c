@@ -765,27 +765,33 @@ test_lazy_open(void)
  * what it queues for the kernel into out (the kernel's socket); a
  * Tclunk (answered here) arrives after the first piece.  Returns false if
  * the client's queue ever held more than a piece or the kernel's more
- * than 256 KiB. */
+ * than 64 KiB. */
 static bool
 feed_in_pieces(const struct buf *r, struct buf *out, uint16_t clunktag,
     uint32_t fid)
 {
-	size_t off, n;
-	bool small = true;
+	size_t off, n, before;
+	bool small = true, clunked = false;
 	struct p9_msg t;
 
 	for (off = 0; off < buf_len(r); off += n) {
 		n = buf_len(r) - off < PIECE ? buf_len(r) - off : PIECE;
 		buf_put(&cin, buf_ptr(r) + off, n);
-		perr = p9proxy_from_client(px, &cin, &tk, now);
-		if (perr != 0 || buf_len(&cin) > PIECE || buf_len(&tk) > 256 * 1024)
+		if (buf_len(&cin) > PIECE)
 			small = false;
-		if (off == 0) {
-			t = tfid(P9_TCLUNK, clunktag, fid);
-			from_kernel(&t);
-		}
-		buf_put(out, buf_ptr(&tk), buf_len(&tk));
-		buf_reset(&tk);
+		do {	/* as p9link_pump(): until nothing moves */
+			before = buf_len(&cin);
+			perr = p9proxy_from_client(px, &cin, &tk, now);
+			if (perr != 0 || buf_len(&tk) > 64 * 1024)
+				small = false;
+			if (!clunked) {
+				t = tfid(P9_TCLUNK, clunktag, fid);
+				from_kernel(&t);
+				clunked = true;
+			}
+			buf_put(out, buf_ptr(&tk), buf_len(&tk));
+			buf_reset(&tk);
+		} while (buf_len(&cin) < before);
 	}
 	return small;
 }

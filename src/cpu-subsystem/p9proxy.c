@@ -50,7 +50,7 @@
  * peak memory (issue 6 item 8). */
 #define STREAM_MIN	(64u * 1024)
 /* ... and at most this much of it waits for the kernel's socket. */
-#define STREAM_KOUT_MAX	(256u * 1024)
+#define STREAM_KOUT_MAX	(64u * 1024)
 
 enum fstate { F_REAL, F_VIRT, F_DEAD };
 
