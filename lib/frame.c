@@ -66,6 +66,46 @@ frame_peek(const struct buf *in, struct frame *f)
 }
 
 int
+frame_peek_data_part(const struct buf *in, size_t min, uint8_t *chan,
+    const uint8_t **p, size_t *n)
+{
+	const uint8_t *h = buf_ptr(in);
+	size_t have = buf_len(in);
+	uint32_t size;
+
+	if (have < FRAME_HDR + 1)
+		return 0;
+	size = le_get32(h);
+	if (h[4] != FR_DATA || size < 2 || size > frame_type_max(FR_DATA) ||
+	    have - 4 >= size || have - (FRAME_HDR + 1) < min ||
+	    have == FRAME_HDR + 1)
+		return 0;
+	*chan = h[5];
+	*p = h + FRAME_HDR + 1;
+	*n = have - (FRAME_HDR + 1);
+	return 1;
+}
+
+void
+frame_take_data_part(struct buf *in, size_t n)
+{
+	uint8_t *h = buf_mutable(in, 0, FRAME_HDR + 1 + n);
+	uint32_t size;
+	uint8_t chan;
+
+	if (h == NULL || n == 0)
+		return;
+	size = le_get32(h);
+	chan = h[5];
+	/* The rest's header goes just before the rest: over payload
+	 * already taken, so nothing moves. */
+	le_put32(h + n, size - (uint32_t)n);
+	h[n + 4] = FR_DATA;
+	h[n + 5] = chan;
+	buf_consume(in, n);
+}
+
+int
 frame_begin(struct buf *out, uint8_t type, size_t *start)
 {
 	uint8_t hdr[FRAME_HDR] = { 0, 0, 0, 0, type };

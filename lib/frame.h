@@ -28,6 +28,18 @@ const char *frame_type_name(uint8_t type);
  */
 int	 frame_peek(const struct buf *in, struct frame *f);
 
+/*
+ * A DATA frame need not be whole to be delivered.  When the front of in
+ * is a DATA frame whose size is valid but whose body is not all here, and
+ * at least min bytes of its payload are, frame_peek_data_part() returns 1
+ * with the channel and the payload so far (*p, *n); else 0.  Once the
+ * caller took those bytes, frame_take_data_part(in, n) drops them and
+ * leaves the rest in in as a shorter DATA frame of the same channel.
+ */
+int	 frame_peek_data_part(const struct buf *in, size_t min, uint8_t *chan,
+	    const uint8_t **p, size_t *n);
+void	 frame_take_data_part(struct buf *in, size_t n);
+
 /* Append frames to out.  Each fails with -EMSGSIZE if out is full. */
 int	 frame_put(struct buf *out, uint8_t type, const void *body, size_t n);
 int	 frame_put_hello(struct buf *out, uint32_t flags);

@@ -449,6 +449,72 @@ test_bit_flips(void)
 	buf_free(&b);
 }
 
+/*
+ * A DATA frame taken in parts (cpu-subsystem's input): the parts are the
+ * payload in order, the rest stays a valid DATA frame of the channel,
+ * and nothing but the front of a DATA frame still incomplete is offered.
+ */
+static void
+test_data_parts(void)
+{
+	uint8_t payload[10000], got[10000], other[64];
+	const uint8_t *p;
+	struct buf enc, in;
+	struct frame f;
+	size_t i, n, off, total = 0, cut[] = { 6, 7, 100, 4096, 9000, 10006 };
+	uint8_t chan = 0;
+	int parts = 0, bad = 0, r;
+
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 13 + 1);
+	buf_init(&enc, 1 << 16);
+	buf_init(&in, 1 << 16);
+	frame_put_data(&enc, 4, payload, sizeof(payload));
+	/* The frame's bytes as they would arrive, taking parts. */
+	for (i = 0, off = 0; i < sizeof(cut) / sizeof(cut[0]) && !bad; i++) {
+		buf_put(&in, buf_ptr(&enc) + off, cut[i] - off);
+		off = cut[i];
+		if (frame_peek_data_part(&in, 1, &chan, &p, &n) != 1)
+			continue;
+		bad |= chan != 4 || n == 0 || total + n > sizeof(got);
+		if (!bad)
+			memcpy(got + total, p, n);
+		total += n;
+		parts++;
+		frame_take_data_part(&in, n);
+	}
+	buf_free(&enc);
+	ok(!bad && parts == 4, "a DATA frame arriving in pieces is offered in %d parts", parts);
+	r = frame_peek(&in, &f);
+	ok(r == 1 && f.type == FR_DATA && rd_u8(&f.body) == 4 &&
+	    (n = f.body.left) + total == sizeof(payload) &&
+	    memcmp(got, payload, total) == 0 &&
+	    memcmp(f.body.p, payload + total, n) == 0,
+	    "... the parts and the rest, a shorter DATA frame, are the payload in order");
+	buf_consume(&in, f.total);
+	ok(buf_len(&in) == 0, "... and nothing is left over");
+
+	frame_put_data(&in, 3, payload, 100);
+	ok(frame_peek_data_part(&in, 1, &chan, &p, &n) == 0,
+	    "a whole DATA frame is not a part (frame_peek takes it)");
+	buf_reset(&in);
+	memset(other, 0, sizeof(other));
+	frame_put(&in, FR_P9ATTR, other, sizeof(other));
+	buf_truncate(&in, 40);
+	ok(frame_peek_data_part(&in, 1, &chan, &p, &n) == 0,
+	    "the front of another type is not a part");
+	buf_reset(&in);
+	frame_put_data(&in, 3, payload, 100);
+	buf_truncate(&in, 50);
+	ok(frame_peek_data_part(&in, 64, &chan, &p, &n) == 0 &&
+	    frame_peek_data_part(&in, 44, &chan, &p, &n) == 1 && n == 44,
+	    "a part is offered from min bytes of payload on");
+	le_put32(buf_mutable(&in, 0, 4), 2 + FRAME_DATA_MAX + 1);
+	ok(frame_peek_data_part(&in, 1, &chan, &p, &n) == 0,
+	    "never the front of a frame over the DATA limit");
+	buf_free(&in);
+}
+
 int
 main(void)
 {
@@ -458,5 +524,6 @@ main(void)
 	test_bad_headers();
 	test_hello();
 	test_bit_flips();
+	test_data_parts();
 	return unit_done();
 }

@@ -189,6 +189,8 @@ reply_listing(uint16_t ct)
 	buf_free(&data);
 }
 
+static uint32_t sess_msize = 65536;	/* setup_session()'s msize */
+
 static void
 setup_session(void)
 {
@@ -197,17 +199,17 @@ setup_session(void)
 	struct p9_attr at[2] = { attr_of(AQ, 42), attr_of(BQ, 4096) };
 	uint16_t ct;
 
-	t.u.version.msize = 65536;
+	t.u.version.msize = sess_msize;
 	t.u.version.version = S(P9_VERSION_L);
 	from_kernel(&t);
 	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TVERSION &&
 	    m.tag == P9_NOTAG, "Tversion goes through untouched");
 	r = (struct p9_msg){ .type = P9_RVERSION, .tag = P9_NOTAG };
-	r.u.version.msize = 65536;
+	r.u.version.msize = sess_msize;
 	r.u.version.version = S(P9_VERSION_L);
 	from_client(&r);
 	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RVERSION &&
-	    p9proxy_msize(px) == 65536, "Rversion goes back, msize learnt");
+	    p9proxy_msize(px) == sess_msize, "Rversion goes back, msize learnt");
 
 	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 7 };
 	t.u.attach.fid = 0;
@@ -1419,6 +1421,140 @@ test_prefetch(void)
 	p9proxy_set_getattr_ahead(px, false);
 }
 
+/*
+ * A large Rread goes to the kernel as it arrives, in pieces, never held
+ * whole (issue 6 item 8): the bytes the kernel gets are the reply with
+ * its tag, a local answer waits until the reply is complete, and a reply
+ * that an error replaces is dropped as it arrives.
+ */
+#define BIG	300000u
+#define PIECE	70000u
+
+/* Feed the encoded reply in r to the proxy PIECE bytes at a time, moving
+ * what it queues for the kernel into out (the kernel's socket); a
+ * Tclunk (answered here) arrives after the first piece.  Returns false if
+ * the client's queue ever held more than a piece or the kernel's more
+ * than 64 KiB. */
+static bool
+feed_in_pieces(const struct buf *r, struct buf *out, uint16_t clunktag,
+    uint32_t fid)
+{
+	size_t off, n, before;
+	bool small = true, clunked = false;
+	struct p9_msg t;
+
+	for (off = 0; off < buf_len(r); off += n) {
+		n = buf_len(r) - off < PIECE ? buf_len(r) - off : PIECE;
+		buf_put(&cin, buf_ptr(r) + off, n);
+		if (buf_len(&cin) > PIECE)
+			small = false;
+		do {	/* as p9link_pump(): until nothing moves */
+			before = buf_len(&cin);
+			perr = p9proxy_from_client(px, &cin, &tk, now);
+			if (perr != 0 || buf_len(&tk) > 64 * 1024)
+				small = false;
+			if (!clunked) {
+				t = tfid(P9_TCLUNK, clunktag, fid);
+				from_kernel(&t);
+				clunked = true;
+			}
+			buf_put(out, buf_ptr(&tk), buf_len(&tk));
+			buf_reset(&tk);
+		} while (buf_len(&cin) < before);
+	}
+	return small;
+}
+
+static void
+test_stream(void)
+{
+	struct p9_msg t, m, r;
+	struct buf enc, out;
+	uint8_t *data;
+	uint16_t ct, wt = 0;
+	bool walked = false;
+	size_t i;
+
+	data = malloc(BIG);
+	for (i = 0; i < BIG; i++)
+		data[i] = (uint8_t)(i * 7 + i / 251);
+	buf_init(&enc, 1 << 20);
+	buf_init(&out, 1 << 20);
+
+	t = (struct p9_msg){ .type = P9_TREAD, .tag = 90 };
+	t.u.io.fid = 1;
+	t.u.io.count = BIG;
+	ct = forwarded(&t, P9_TREAD);
+	r = (struct p9_msg){ .type = P9_RREAD, .tag = ct };
+	r.u.rio.count = BIG;
+	r.u.rio.data = data;
+	p9_encode(&enc, &r);
+	t = twalk(91, 1, 30, "a");	/* a virtual fid: its clunk is local */
+	from_kernel(&t);
+	while (take(&tk, &m) == 0)
+		;
+	ok(feed_in_pieces(&enc, &out, 92, 30),
+	    "a large Rread passes in pieces, never held whole");
+	ok(buf_len(&out) == buf_len(&enc) &&
+	    le_get16(buf_ptr(&out) + 5) == 90 &&
+	    memcmp(buf_ptr(&out) + P9_HDRSZ, buf_ptr(&enc) + P9_HDRSZ,
+	    buf_len(&enc) - P9_HDRSZ) == 0 &&
+	    memcmp(buf_ptr(&out), buf_ptr(&enc), 5) == 0,
+	    "... byte for byte, with the kernel's tag");
+	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&kin) > 0,
+	    "... and the local answer waits while it passes");
+	perr = p9proxy_from_kernel(px, &kin, &tc, &tk, now);
+	buf_consume(&out, buf_len(&enc));
+	ok(perr == 0 && buf_len(&out) == 0 && take(&tk, &m) == 0 &&
+	    m.type == P9_RCLUNK && m.tag == 92, "... then goes after it");
+
+	/* A Tread of a virtual fid whose materialising walk fails: the
+	 * kernel gets the walk's error and the data is dropped. */
+	t = twalk(93, 1, 31, "a");
+	from_kernel(&t);
+	while (take(&tk, &m) == 0)
+		;
+	t = (struct p9_msg){ .type = P9_TREAD, .tag = 94 };
+	t.u.io.fid = 31;
+	t.u.io.count = BIG;
+	from_kernel(&t);
+	if (take(&tc, &m) == 0 && m.type == P9_TWALK) {
+		wt = m.tag;
+		walked = true;
+	}
+	ok(walked && take(&tc, &m) == 0 && m.type == P9_TREAD,
+	    "Tread of a virtual fid: walk, read");
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = wt };
+	r.u.ecode = ENOENT;
+	from_client(&r);
+	buf_reset(&enc);
+	r = (struct p9_msg){ .type = P9_RREAD, .tag = m.tag };
+	r.u.rio.count = BIG;
+	r.u.rio.data = data;
+	p9_encode(&enc, &r);
+	buf_reset(&out);
+	ok(feed_in_pieces(&enc, &out, 95, 31) && take(&out, &m) == 0 &&
+	    m.type == P9_RLERROR && m.tag == 94 && m.u.ecode == ENOENT,
+	    "... Rlerror, and the payload dropped as it arrives");
+	ok(take(&out, &m) == 0 && m.type == P9_RCLUNK && m.tag == 95 &&
+	    buf_len(&out) == 0 && buf_len(&cin) == 0 && buf_len(&kin) == 0,
+	    "... local answers meanwhile go on (nothing half-sent to wait for)");
+	t = (struct p9_msg){ .type = P9_TREAD, .tag = 96 };
+	t.u.io.fid = 1;
+	t.u.io.count = 10;
+	ct = forwarded(&t, P9_TREAD);
+	r = (struct p9_msg){ .type = P9_RREAD, .tag = ct };
+	r.u.rio.count = 3;
+	r.u.rio.data = data;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RREAD && m.tag == 96 &&
+	    m.u.rio.count == 3 && buf_len(&cin) == 0,
+	    "... and the next reply is whole again");
+	buf_free(&enc);
+	buf_free(&out);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -1463,6 +1599,17 @@ main(void)
 	test_links();
 	test_attach();
 	test_many_deps();
+	p9proxy_free(px);
+
+	/* msize 1 MiB: large replies stream. */
+	buf_reset(&kin);
+	buf_reset(&cin);
+	buf_reset(&tc);
+	buf_reset(&tk);
+	sess_msize = 1 << 20;
+	px = p9proxy_new(TTL);
+	setup_session();
+	test_stream();
 	p9proxy_free(px);
 	buf_free(&kin);
 	buf_free(&cin);

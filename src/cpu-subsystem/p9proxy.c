@@ -48,6 +48,13 @@
 /* The largest Twalk we send: header, fid, newfid, nwname, 16 names. */
 #define WALK_MAX	(P9_HDRSZ + 4 + 4 + 2 + P9_MAXWELEM * (2 + 255))
 #define RGETATTR_SZ	(P9_HDRSZ + P9ATTR_ATTR)
+/* An Rread larger than this goes to the kernel as it arrives, not whole:
+ * no buffer of ours then ever holds a whole msize of data, twice (the
+ * channel's queue and the kernel's), which was most of cpu-subsystem's
+ * peak memory (issue 6 item 8). */
+#define STREAM_MIN	(64u * 1024)
+/* ... and at most this much of it waits for the kernel's socket. */
+#define STREAM_KOUT_MAX	(64u * 1024)
 
 enum fstate { F_REAL, F_VIRT, F_DEAD };
 /* A listing asked for with the directory's Tlopen (prefetch_listing()). */
@@ -224,6 +231,11 @@ struct p9proxy {
 	unsigned	 npark;
 	struct p9proxy_stats st;
 	char		 error[128];
+	/* An Rread being passed through (stream_start()): bytes of its
+	 * payload still to come, and whether they are dropped (its request
+	 * was answered with an error instead). */
+	uint32_t	 stream_left;
+	bool		 stream_drop;
 };
 
 static int
@@ -1942,6 +1954,10 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 	int r;
 
 	for (;;) {
+		/* Half an Rread is queued for the kernel: a local answer now
+		 * (a held Tlopen's too) would land inside it. */
+		if (px->stream_left > 0 && !px->stream_drop)
+			return 0;
 		/* Listings asked ahead go first: their base fids are alive
 		 * until a kernel request after them. */
 		if ((r = unpark(px, tc, tk, now)) != 0)
@@ -2315,6 +2331,65 @@ from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 	return 0;
 }
 
+/*
+ * The head of a large Rread to a kernel Tread: send the kernel its
+ * retagged header now (or the error that replaces the reply) and pass
+ * the payload on as it arrives (stream_body()).  1: started; 0: not such
+ * a message, or no room yet (handled whole, or later); <0: malformed.
+ */
+static int
+stream_start(struct p9proxy *px, struct buf *in, struct buf *tk, long long now)
+{
+	const uint8_t *m = buf_ptr(in);
+	struct p9_msg r = { .type = P9_RREAD };
+	struct pend *p;
+	uint32_t size;
+	int err;
+
+	if (buf_len(in) < P9_RREAD_HDR || m[4] != P9_RREAD ||
+	    buf_room(tk) < P9PROXY_KOUT_MIN)
+		return 0;
+	size = le_get32(m);
+	r.tag = le_get16(m + 5);
+	if (size <= STREAM_MIN || size > px->msize ||
+	    (p = pend_get(px, r.tag)) == NULL || p->own || p->type != P9_TREAD)
+		return 0;	/* next_msg() and from_client_one() judge it */
+	if (le_get32(m + 7) != size - P9_RREAD_HDR)
+		return fail(px, -EPROTO, "malformed reply from the client");
+	learn(px, p, &r, m, P9_RREAD_HDR, now);
+	if ((err = p->subst) != 0) {
+		if (put_lerror(tk, p->ktag, err) != 0)
+			return fail(px, -ENOBUFS, "no room");
+	} else if (put_retagged(tk, m, P9_RREAD_HDR, p->ktag) != 0)
+		return fail(px, -ENOBUFS, "no room");
+	px->stream_left = size - P9_RREAD_HDR;
+	px->stream_drop = err != 0;
+	pend_free(px, p);
+	buf_consume(in, P9_RREAD_HDR);
+	return 1;
+}
+
+/* More of the streamed payload; returns the bytes taken from in. */
+static size_t
+stream_body(struct p9proxy *px, struct buf *in, struct buf *tk)
+{
+	size_t n = buf_len(in);
+
+	if (n > px->stream_left)
+		n = px->stream_left;
+	if (!px->stream_drop) {
+		if (buf_len(tk) >= STREAM_KOUT_MAX)
+			return 0;
+		if (n > STREAM_KOUT_MAX - buf_len(tk))
+			n = STREAM_KOUT_MAX - buf_len(tk);
+		if (buf_put(tk, buf_ptr(in), n) != 0)
+			return 0;
+	}
+	buf_consume(in, n);
+	px->stream_left -= (uint32_t)n;
+	return n;
+}
+
 int
 p9proxy_from_client(struct p9proxy *px, struct buf *in, struct buf *tk,
     long long now)
@@ -2323,6 +2398,16 @@ p9proxy_from_client(struct p9proxy *px, struct buf *in, struct buf *tk,
 	int r;
 
 	for (;;) {
+		if (px->stream_left > 0) {
+			if (stream_body(px, in, tk) == 0)
+				return 0;
+			continue;
+		}
+		if ((r = stream_start(px, in, tk, now)) != 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if ((r = next_msg(px, in, &len)) <= 0)
 			return r;
 		if (buf_room(tk) < len + P9PROXY_KOUT_MIN)

@@ -37,6 +37,15 @@
  * are hung up: background jobs end with the session, and cpu never
  * waits forever for a daemon (security.md F04). */
 #define DRAIN_GRACE_MS		2000
+/* One read of the wire: what the pipe from sshd holds. */
+#define WIRE_READ		(64u * 1024)
+/* Part of a DATA frame worth passing on before the rest arrives. */
+#define DATA_PART_MIN		(4u * 1024)
+/* The 9P data now passes in pieces: an ADJUST per piece would be a write,
+ * an ssh packet and a wakeup of the client each.  Held back until this
+ * much is owed, the client's credit stays far above a message (WINDOW_9P
+ * is 4 MiB), so it never waits for it. */
+#define P9_ADJUST_MIN		(256u * 1024)
 
 /*
  * A 9P channel with the attribute proxy (p9proxy.h) between the kernel's
@@ -449,6 +458,29 @@ on_frame(struct session *s, struct frame *f)
 	}
 }
 
+/*
+ * The front of the input is part of a DATA frame: the channel gets that
+ * much now, so that neither the input nor the channel's queue ever holds
+ * a whole 256 KiB frame (the 9P data of W1 passes 64 KiB at a time).
+ * Data the channel would refuse waits for the whole frame and on_frame(),
+ * which reports it.
+ */
+static void
+take_data_part(struct session *s)
+{
+	const uint8_t *p;
+	struct chan *c;
+	uint8_t id;
+	size_t n;
+
+	if (!s->got_setup || s->failed ||
+	    frame_peek_data_part(&s->in, DATA_PART_MIN, &id, &p, &n) != 1 ||
+	    (c = chan_by_id(s, id)) == NULL || !c->recvs ||
+	    chan_on_data(c, p, n) != 0)
+		return;
+	frame_take_data_part(&s->in, n);
+}
+
 static void
 read_wire(struct session *s)
 {
@@ -456,7 +488,7 @@ read_wire(struct session *s)
 	ssize_t n;
 	int r;
 
-	n = buf_read_fd(&s->in, STDIN_FILENO, 256 * 1024);
+	n = buf_read_fd(&s->in, STDIN_FILENO, WIRE_READ);
 	if (n == -EAGAIN)
 		return;
 	if (n <= 0) {
@@ -470,6 +502,8 @@ read_wire(struct session *s)
 		on_frame(s, &f);
 		buf_consume(&s->in, f.total);
 	}
+	if (!s->failed && r == 0)
+		take_data_part(s);
 	if (!s->failed && r < 0) {
 		char esc[64];
 
@@ -658,7 +692,8 @@ session_run(const struct subsys_opts *opts)
 			c = &s.ch[i];
 			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL) {
 				p9link_pump(&s, c, &s.p9[i - CH_9P]);
-				chan_flush_owed(c, &s.out);
+				if (c->owed >= P9_ADJUST_MIN)
+					chan_flush_owed(c, &s.out);
 				continue;
 			}
 			if ((r = chan_pump_write(c)) == -EPIPE)
