@@ -196,12 +196,13 @@ decode_body(const struct frame *f0, const uint8_t *raw, struct chan *ch)
 			CHECK(frame_put(&re, FR_STARTED, NULL, 0) == 0);
 		break;
 	case FR_P9ATTR:
+	case FR_P9LINK:
 		/* Opaque here (the 9P proxy parses it): bounded, re-sent as is. */
 		k = b->left;
 		p = rd_bytes(b, k);
 		if ((r = rd_end(b)) == 0)
-			CHECK(k <= 1 + P9ATTR_BODY_MAX &&
-			    frame_put(&re, FR_P9ATTR, p, k) == 0);
+			CHECK(k <= 1 + (f.type == FR_P9ATTR ? P9ATTR_BODY_MAX :
+			    P9LINK_BODY_MAX) && frame_put(&re, f.type, p, k) == 0);
 		break;
 	default:
 		fprintf(stderr, "fuzz-frame: frame_peek returned unknown type %u\n", f.type);

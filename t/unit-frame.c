@@ -228,7 +228,8 @@ test_round_trips(void)
 	/* Limits on the encoding side. */
 	buf_reset(&b);
 	is(frame_put(&b, 0, NULL, 0), -EMSGSIZE, "put of type 0 refused");
-	is(frame_put(&b, 13, NULL, 0), -EMSGSIZE, "put of type 13 refused");
+	is(frame_put(&b, FR_TYPE_MAX + 1, NULL, 0), -EMSGSIZE,
+	    "put of the first unknown type refused");
 	is(frame_put(&b, FR_EOF, "ab", 2), -EMSGSIZE, "EOF with a 2-byte body refused");
 	is(buf_len(&b), 0, "... nothing written");
 	buf_free(&b);
@@ -243,9 +244,12 @@ test_round_trips(void)
 
 	ok(strcmp(frame_type_name(FR_HELLO), "HELLO") == 0 &&
 	    strcmp(frame_type_name(FR_STARTED), "STARTED") == 0 &&
-	    strcmp(frame_type_name(0), "?") == 0 && strcmp(frame_type_name(13), "?") == 0 &&
+	    strcmp(frame_type_name(FR_P9LINK), "P9LINK") == 0 &&
+	    strcmp(frame_type_name(0), "?") == 0 &&
+	    strcmp(frame_type_name(FR_TYPE_MAX + 1), "?") == 0 &&
 	    strcmp(frame_type_name(255), "?") == 0, "frame_type_name, known and unknown");
-	ok(frame_type_max(0) == 0 && frame_type_max(13) == 0 && frame_type_max(255) == 0,
+	ok(frame_type_max(0) == 0 && frame_type_max(FR_TYPE_MAX + 1) == 0 &&
+	    frame_type_max(255) == 0,
 	    "frame_type_max of unknown types is 0");
 	for (i = 1, bad = 0; i <= FR_TYPE_MAX; i++)
 		bad |= frame_type_max((uint8_t)i) == 0 || frame_type_max((uint8_t)i) > FRAME_SIZE_MAX;
@@ -371,10 +375,10 @@ test_bad_headers(void)
 		bad |= frame_peek(&v, &f) != -EPROTO;
 		free(p);
 	}
-	ok(!bad, "unknown types 0 and 13..255: -EPROTO");
-	n = hdr(m, 1, 13, 0);
+	ok(!bad, "unknown types 0 and FR_TYPE_MAX+1..255: -EPROTO");
+	n = hdr(m, 1, FR_TYPE_MAX + 1, 0);
 	v = view(m, n);
-	is(frame_peek(&v, &f), -EPROTO, "unknown type 13: -EPROTO");
+	is(frame_peek(&v, &f), -EPROTO, "the first unknown type: -EPROTO");
 	n = hdr(m, 1, 255, 0);
 	v = view(m, n);
 	is(frame_peek(&v, &f), -EPROTO, "unknown type 255: -EPROTO");
