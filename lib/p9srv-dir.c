@@ -167,6 +167,28 @@ walk_dirattr(struct p9conn *c, struct fid *nf, const struct stat *pst)
 	    tl > 0 ? c->linkbuf : NULL, (size_t)tl);
 }
 
+/*
+ * The export root's own attributes, as op_getattr of an attached fid
+ * would answer, keyed as the entry "." of the root itself: the kernel
+ * asks them right after each Tattach.
+ */
+int
+p9conn_push_root_attrs(struct p9conn *c)
+{
+	struct p9_qid dq;
+	struct p9_attr a;
+	struct stat st;
+
+	if (c->conf.dirattr == NULL)
+		return 0;
+	if (fstat(c->rootfd, &st) != 0)
+		return -errno;
+	if (qid_from_stat(c, &st, &dq) != 0 || attr_of_stat(c, &st, &a) != 0)
+		return -EIO;
+	c->conf.dirattr(c->conf.dirattr_arg, &dq, ".", 1, &a, NULL, 0);
+	return 0;
+}
+
 /* Prepend "head/" to the unresolved rest of a path (in rest[sz]). */
 static int
 path_prepend(char *rest, size_t sz, const char *head, size_t hl)

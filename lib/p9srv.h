@@ -85,6 +85,9 @@ int	 p9conn_process(struct p9conn *, struct buf *in, struct buf *out);
  * quietly at a missing component or a mount point; 0, or -errno.
  */
 int	 p9conn_push_path_attrs(struct p9conn *, const char *path);
+/* With conf->dirattr: the export root's own attributes, as the entry "."
+ * of the root (what Tgetattr of an attached fid answers).  0 or -errno. */
+int	 p9conn_push_root_attrs(struct p9conn *);
 
 /* The negotiated msize (the server maximum before Tversion). */
 uint32_t p9conn_msize(const struct p9conn *);

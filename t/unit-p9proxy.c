@@ -1112,6 +1112,17 @@ test_attach(void)
 	want = (struct p9_msg){ .type = P9_RATTACH, .tag = 170 };
 	want.u.qid = ROOTQ;
 	expect_local(&want, "a second Tattach of the root");
+	{
+		const char *dot[1] = { "." };
+		struct p9_attr ra[1] = { attr_of(ROOTQ, 4096) };
+
+		send_attrs_of(ROOTQ, 1, dot, ra);
+		t = tfid(P9_TGETATTR, 173, 97);
+		from_kernel(&t);
+		want = (struct p9_msg){ .type = P9_RGETATTR, .tag = 173 };
+		want.u.attr = ra[0];
+		expect_local(&want, "... and its Tgetattr, from the root's pushed \".\"");
+	}
 	t = tfid(P9_TREADLINK, 171, 97);
 	from_kernel(&t);
 	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK &&

@@ -1847,6 +1847,11 @@ t_push(void)
 	    strcmp(p.target[0], "") == 0 && strcmp(p.target[4], "") == 0,
 	    "A06 a link comes with its target (what Treadlink says), others without");
 	memset(&p, 0, sizeof(p));
+	tap_ok(p9conn_push_root_attrs(t.c) == 0 && p.n == 1 && p.dir[0] == root &&
+	    strcmp(p.name[0], ".") == 0 && tc_getattr(&t, ROOT) == 0 &&
+	    same_rgetattr(&p.a[0], &t.r.u.attr),
+	    "A07 the root's own attributes, as \".\" of the root: Tgetattr's bytes");
+	memset(&p, 0, sizeof(p));
 	tap_ok(p9conn_push_path_attrs(t.c, "/pu/nothere/f") == 0 && p.n == 1 &&
 	    strcmp(p.name[0], "pu") == 0,
 	    "A03 a missing component ends the push quietly");

@@ -237,10 +237,11 @@ push_after_attach(struct p9chan *p)
 {
 	size_t i;
 
-	if (p->pushed || p->push == NULL || p9conn_counts(p->conn)[P9_TATTACH] == 0)
+	if (p->pushed || p9conn_counts(p->conn)[P9_TATTACH] == 0)
 		return;
 	p->pushed = true;
-	for (i = 0; p->push[i] != NULL; i++)
+	(void)p9conn_push_root_attrs(p->conn);	/* for the Tgetattr next */
+	for (i = 0; p->push != NULL && p->push[i] != NULL; i++)
 		(void)p9conn_push_path_attrs(p->conn, p->push[i]);
 }
 

@@ -1442,10 +1442,16 @@ try_getattr(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 			return 1;
 		}
 	}
-	if (f == NULL || f->state == F_DEAD || !f->qid_known || !f->key_known ||
-	    (d = dir_get(px, f->keydir)) == NULL ||
-	    (e = ent_get(px, d, f->keyname, f->keylen)) == NULL ||
-	    !e->has_attr || !fresh(px, e->t, now) ||
+	if (f == NULL || f->state == F_DEAD || !f->qid_known)
+		return 0;
+	/* Its entry in its directory; or, for a fid reached without a name
+	 * (an attached root), the directory's own "." entry. */
+	if (f->key_known)
+		e = (d = dir_get(px, f->keydir)) != NULL ?
+		    ent_get(px, d, f->keyname, f->keylen) : NULL;
+	else
+		e = (d = dir_get(px, f->qid.path)) != NULL ? ent_get(px, d, ".", 1) : NULL;
+	if (e == NULL || !e->has_attr || !fresh(px, e->t, now) ||
 	    attr_qid_path(e->attr) != f->qid.path)
 		return 0;
 	if (buf_reserve(tk, RGETATTR_SZ, &p) != 0)
