@@ -1566,6 +1566,62 @@ test_stream(void)
 	free(data);
 }
 
+/* With the server's msize and its root's attributes known (sent at
+ * session start), a mount's Tversion and first Tattach are answered here
+ * and still sent on; their replies are checked and dropped. */
+static void
+test_mount_here(void)
+{
+	const char *dot[1] = { "." };
+	struct p9_attr ra[1] = { attr_of(ROOTQ, 4096) };
+	struct p9_msg t = { .type = P9_TVERSION, .tag = P9_NOTAG }, m, r, want;
+	uint16_t at;
+
+	p9proxy_set_server_msize(px, 65536);
+	send_attrs_of(ROOTQ, 1, dot, ra);
+	t.u.version.msize = 1 << 20;
+	t.u.version.version = S(P9_VERSION_L);
+	from_kernel(&t);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RVERSION &&
+	    m.tag == P9_NOTAG && m.u.version.msize == 65536 && buf_len(&tk) == 0 &&
+	    take(&tc, &m) == 0 && m.type == P9_TVERSION,
+	    "Tversion: Rversion here (the server's msize), Tversion sent on");
+	t = (struct p9_msg){ .type = P9_TATTACH, .tag = 3 };
+	t.u.attach.fid = 0;
+	t.u.attach.afid = P9_NOFID;
+	t.u.attach.uname = S("root");
+	t.u.attach.aname = S("");
+	from_kernel(&t);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RATTACH && m.tag == 3 &&
+	    m.u.qid.path == ROOTQ.path && take(&tc, &m) == 0 && m.type == P9_TATTACH,
+	    "the first Tattach: Rattach here with the root's qid, Tattach sent on");
+	at = m.tag;
+	t = tfid(P9_TGETATTR, 4, 0);
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RGETATTR, .tag = 4 };
+	want.u.attr = ra[0];
+	expect_local(&want, "its Tgetattr");
+	r = (struct p9_msg){ .type = P9_RVERSION, .tag = P9_NOTAG };
+	r.u.version.msize = 65536;
+	r.u.version.version = S(P9_VERSION_L);
+	from_client(&r);
+	r = (struct p9_msg){ .type = P9_RATTACH, .tag = at };
+	r.u.qid = ROOTQ;
+	from_client(&r);
+	ok(perr == 0 && buf_len(&tk) == 0, "the server's Rversion and Rattach are dropped");
+	t = (struct p9_msg){ .type = P9_TVERSION, .tag = P9_NOTAG };
+	t.u.version.msize = 8192;
+	t.u.version.version = S(P9_VERSION_L);
+	from_kernel(&t);
+	buf_reset(&tk);
+	buf_reset(&tc);
+	r = (struct p9_msg){ .type = P9_RVERSION, .tag = P9_NOTAG };
+	r.u.version.msize = 4096;
+	r.u.version.version = S(P9_VERSION_L);
+	from_client(&r);
+	ok(perr < 0, "an Rversion unlike the one answered ends the channel");
+}
+
 int
 main(void)
 {
@@ -1621,6 +1677,15 @@ main(void)
 	px = p9proxy_new(TTL);
 	setup_session();
 	test_stream();
+	p9proxy_free(px);
+
+	/* A mount answered here. */
+	buf_reset(&kin);
+	buf_reset(&cin);
+	buf_reset(&tc);
+	buf_reset(&tk);
+	px = p9proxy_new(TTL);
+	test_mount_here();
 	p9proxy_free(px);
 	buf_free(&kin);
 	buf_free(&cin);

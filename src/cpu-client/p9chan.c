@@ -158,6 +158,18 @@ dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
 }
 
 void
+p9chan_push_root(struct p9chan *p, uint8_t chan_id, struct buf *wire_out)
+{
+	if (p->conn == NULL)
+		return;
+	p->wire = wire_out;
+	p->chan_id = chan_id;
+	(void)p9conn_push_root_attrs(p->conn);
+	attr_close(p);
+	p->wire = NULL;
+}
+
+void
 p9chan_send_links(struct p9chan *p, bool on)
 {
 	p->links = on;

@@ -34,6 +34,8 @@ struct p9chan {
 int	p9chan_open(struct p9chan *, unsigned index, int rootfd, uint32_t msize,
 	    bool trace, bool plus);
 void	p9chan_close(struct p9chan *);
+/* Send the export root's own attributes now (before any 9P request). */
+void	p9chan_push_root(struct p9chan *, uint8_t chan_id, struct buf *wire_out);
 /* The server understands FR_P9LINK (its HELLO said HELLO_P9LINK). */
 void	p9chan_send_links(struct p9chan *, bool on);
 /* Serve what the channel has queued; send replies within the window. */

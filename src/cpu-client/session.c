@@ -808,6 +808,10 @@ client_run(struct client_opts *o)
 		return 255;
 	if (send_setup(&c) != 0)
 		return 255;
+	/* The export root's attributes right behind the setup: cpu-subsystem
+	 * then answers the mounts' Tversion and first Tattach itself. */
+	for (i = 0; i < c.n9p; i++)
+		p9chan_push_root(&c.p9[i], CH_9P + i, &c.out);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGWINCH);

@@ -222,6 +222,15 @@ struct p9proxy {
 	bool		 root_known;
 	uint32_t	 root_fid;
 	struct p9_qid	 root_qid;
+	/* The client's server: its maximum msize (Tversion answered here
+	 * when known) and its root's attributes sent at session start (the
+	 * first Tattach answered here); both outlive a Tversion. */
+	uint32_t	 srv_msize;
+	bool		 version_own;	/* our Rversion given: swallow its */
+	uint32_t	 version_msize;
+	bool		 hint;
+	uint8_t		 hint_attr[P9ATTR_ATTR];
+	long long	 hint_t;
 	uint32_t	 rd_count;	/* the kernel's Treaddir count, once seen */
 	size_t		 pf_bytes;	/* held in PF_READY listings */
 	size_t		 list_bytes;	/* held in adir.list */
@@ -1490,6 +1499,94 @@ try_attach(struct p9proxy *px, const struct p9_msg *t, struct buf *tk)
 	return 1;
 }
 
+/*
+ * Tversion, when the client's server's maximum msize is known: its
+ * Rversion here (op_version's rule: the lesser msize, "9P2000.L"), the
+ * Tversion still sent on to reset that server, its reply checked and
+ * dropped.  1 if answered, 0 to leave it to the server.
+ */
+static int
+try_version(struct p9proxy *px, const struct p9_msg *t, struct buf *tk)
+{
+	static const struct p9_str known = { P9_VERSION_L, sizeof(P9_VERSION_L) - 1 };
+	struct p9_msg r = { .type = P9_RVERSION, .tag = P9_NOTAG };
+	const struct p9_str *v = &t->u.version.version;
+
+	if (px->srv_msize == 0 || px->version_own || v->len != known.len ||
+	    memcmp(v->s, known.s, known.len) != 0 || t->u.version.msize < P9_MSIZE_MIN)
+		return 0;
+	r.u.version.msize = t->u.version.msize < px->srv_msize ?
+	    t->u.version.msize : px->srv_msize;
+	r.u.version.version = known;
+	if (p9_encode(tk, &r) != 0)
+		return -ENOBUFS;
+	px->version_own = true;
+	px->version_msize = px->msize = r.u.version.msize;
+	px->st.version++;
+	return 1;
+}
+
+/*
+ * The first Tattach of the export root, when the client sent its root's
+ * attributes at session start: Rattach here with that qid, the Tattach
+ * still sent (it makes the fid on the client, before anything that uses
+ * it); if it fails there, the fid is dead with its error.
+ */
+static int
+try_first_attach(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
+    size_t len, struct buf *tc, struct buf *tk, long long now)
+{
+	struct p9_msg r = { .type = P9_RATTACH, .tag = t->tag };
+	struct pfid *f;
+	struct pend *p;
+	struct adir *d;
+	struct aent *e;
+	uint16_t tag;
+
+	if (!px->hint || px->root_known || !attach_of_root(t) ||
+	    t->u.attach.fid == P9_NOFID || fid_get(px, t->u.attach.fid) != NULL)
+		return 0;
+	attr_qid(px->hint_attr, &r.u.qid);
+	if ((p = pend_new(px, &tag)) == NULL)
+		return 0;
+	if (put_retagged(tc, m, len, tag) != 0) {
+		pend_free(px, p);
+		return -ENOBUFS;
+	}
+	p->own = true;
+	p->type = P9_TATTACH;
+	p->fid = t->u.attach.fid;
+	if (p9_encode(tk, &r) != 0 || (f = fid_new(px, t->u.attach.fid)) == NULL)
+		return -ENOBUFS;
+	f->qid = r.u.qid;
+	f->qid_known = true;
+	px->root_known = true;
+	px->root_fid = f->num;
+	px->root_qid = r.u.qid;
+	/* Its Tgetattr, next, from the same attributes. */
+	if ((d = dir_make(px, r.u.qid.path)) != NULL && (e = ent_make(px, d, ".", 1)) != NULL)
+		ent_set_attr(e, px->hint_attr, px->hint_t);
+	(void)now;
+	px->st.attach++;
+	return 1;
+}
+
+/* Our Tattach's reply (try_first_attach()): a failure kills the fid. */
+static void
+first_attach_done(struct p9proxy *px, const struct pend *p, const struct p9_msg *r)
+{
+	struct pfid *f = fid_get(px, p->fid);
+
+	if (r->type == P9_RATTACH && r->u.qid.path == px->root_qid.path)
+		return;
+	if (f != NULL) {
+		fid_clear(px, f);
+		f->state = F_DEAD;
+		f->err = r->type == P9_RLERROR ? (int)r->u.ecode : EIO;
+	}
+	px->root_known = false;
+}
+
 /* Treadlink of a fid whose entry's target came with its listing. */
 static int
 try_readlink(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
@@ -1771,7 +1868,9 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		spec_clear(px);
 		px->root_known = false;
 		px->npark = 0;
-		px->version_pending = true;
+		if ((r = try_version(px, &t, tk)) < 0)
+			return fail(px, r, "no room");
+		px->version_pending = r == 0;
 		return buf_put(tc, m, len) == 0 ? 0 : -ENOBUFS;
 	}
 	if (t.tag == P9_NOTAG)
@@ -1788,7 +1887,8 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 			return r < 0 ? fail(px, r, "no room") : 0;
 		break;
 	case P9_TATTACH:
-		if ((r = try_attach(px, &t, tk)) != 0)
+		if ((r = try_attach(px, &t, tk)) != 0 ||
+		    (r = try_first_attach(px, &t, m, len, tc, tk, now)) != 0)
 			return r < 0 ? fail(px, r, "no room") : 0;
 		break;
 	case P9_TREADLINK:
@@ -2262,6 +2362,13 @@ from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 
 	if (p9_decode(m, len, &r) != 0 || r.type % 2 == 0)
 		return fail(px, -EPROTO, "malformed reply from the client");
+	if (r.tag == P9_NOTAG && px->version_own) {
+		/* The kernel has our answer: this one must say the same. */
+		px->version_own = false;
+		if (r.type != P9_RVERSION || r.u.version.msize != px->version_msize)
+			return fail(px, -EPROTO, "Rversion unlike the one answered");
+		return 0;
+	}
 	if (r.tag == P9_NOTAG) {
 		if (r.type != P9_RVERSION && !(r.type == P9_RLERROR &&
 		    px->version_pending))
@@ -2276,6 +2383,11 @@ from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 	}
 	if ((p = pend_get(px, r.tag)) == NULL)
 		return fail(px, -EPROTO, "reply to a tag never sent");
+	if (p->own && p->type == P9_TATTACH) {
+		first_attach_done(px, p, &r);
+		pend_free(px, p);
+		return 0;
+	}
 	if (p->own && p->type == P9_TCLUNK) {
 		pend_free(px, p);	/* answered early (see from_kernel_one) */
 		return 0;
@@ -2466,6 +2578,12 @@ p9proxy_on_attrs(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 		}
 		ent_forget(e);		/* its FR_P9LINK, if a link, follows */
 		ent_set_attr(e, a, now);
+		if (len == 1 && s[0] == '.' && attr_qid_path(a) == dir) {
+			/* A root's own attributes: kept for the next attach. */
+			memcpy(px->hint_attr, a, P9ATTR_ATTR);
+			px->hint_t = now;
+			px->hint = true;
+		}
 	}
 	return 0;
 }
@@ -2525,6 +2643,12 @@ void
 p9proxy_set_getattr_ahead(struct p9proxy *px, bool on)
 {
 	px->ga_ahead = on;
+}
+
+void
+p9proxy_set_server_msize(struct p9proxy *px, uint32_t msize)
+{
+	px->srv_msize = msize >= P9_MSIZE_MIN && msize <= P9_MSIZE_MAX ? msize : 0;
 }
 
 struct p9proxy *

@@ -48,7 +48,8 @@ struct p9proxy_stats {
 	uint64_t	 spec;		/* subdirectory listings asked ahead */
 	uint64_t	 parked;	/* Tlopens held for one of those */
 	uint64_t	 links, readlink;	/* targets received; Treadlink answered */
-	uint64_t	 attach;	/* Tattach answered as a clone of the first */
+	uint64_t	 attach;	/* Tattach answered here */
+	uint64_t	 version;	/* Tversion answered here */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
 };
@@ -75,6 +76,14 @@ void	 p9proxy_set_prefetch(struct p9proxy *, bool on);
  * walked name's attributes itself (HELLO_WALKATTR).
  */
 void	 p9proxy_set_getattr_ahead(struct p9proxy *, bool on);
+/*
+ * The client's 9P server's maximum msize (the setup's): Tversion is then
+ * answered here, as that server would, and sent on.  With the root's
+ * attributes the client sends at session start (FR_P9ATTR, "." of the
+ * root), the first Tattach is answered here too: the mount costs no
+ * round trip.
+ */
+void	 p9proxy_set_server_msize(struct p9proxy *, uint32_t msize);
 /*
  * When the kernel has read a directory's whole listing (or used one
  * asked ahead), ask its subdirectories' listings at once and keep them

@@ -199,6 +199,8 @@ p9link_init(struct session *s, int i)
 	p9proxy_set_prefetch(l->px, true);
 	p9proxy_set_ahead(l->px, true);
 	p9proxy_set_getattr_ahead(l->px, !(s->client_flags & HELLO_WALKATTR));
+	/* What the client's 9P server takes: its Tversion is answered here. */
+	p9proxy_set_server_msize(l->px, s->setup.msize);
 	buf_init(&l->kin, P9LINK_KIN_MAX);
 	buf_init(&l->kout, P9LINK_OUT_MAX);
 	buf_init(&l->cout, P9LINK_OUT_MAX);
@@ -214,7 +216,8 @@ p9link_free(struct p9link *l)
 
 		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
 		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu "
-		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu ahead %llu parked %llu",
+		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu ahead %llu parked %llu "
+		    "readlink %llu version %llu attach %llu",
 		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
 		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
 		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
@@ -225,7 +228,9 @@ p9link_free(struct p9link *l)
 		    (unsigned long long)st->list_read,
 		    (unsigned long long)st->list_open,
 		    (unsigned long long)st->ga_hit, (unsigned long long)st->ga,
-		    (unsigned long long)st->spec, (unsigned long long)st->parked);
+		    (unsigned long long)st->spec, (unsigned long long)st->parked,
+		    (unsigned long long)st->readlink, (unsigned long long)st->version,
+		    (unsigned long long)st->attach);
 	}
 	p9proxy_free(l->px);
 	l->px = NULL;
