@@ -253,8 +253,14 @@ p9conn_push_path_attrs(struct p9conn *c, const char *path)
 			/* The walk's own ".." rule; rare in a namespace: stop. */
 			break;
 		}
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    st.st_dev != dst.st_dev)
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			/* Missing: a lookup of it gets ENOENT; say so. */
+			if (errno == ENOENT && qid_from_stat(c, &dst, &dq) == 0)
+				c->conf.dirattr(c->conf.dirattr_arg, &dq, name, n,
+				    NULL, NULL, 0);
+			break;
+		}
+		if (st.st_dev != dst.st_dev)
 			break;
 		tl = 0;
 		if (S_ISLNK(st.st_mode)) {

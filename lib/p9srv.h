@@ -50,7 +50,8 @@ struct p9srv_conf {
 	 * name NULL, namelen 0 and no attributes says that this reply ends
 	 * the listing (getdents found the end of the directory).  For a
 	 * symbolic link, target/targetlen are what Treadlink would answer
-	 * (else NULL, 0).
+	 * (else NULL, 0).  A name with no attributes (NULL) does not exist
+	 * (p9conn_push_path_attrs() found it missing).
 	 */
 	void	(*dirattr)(void *arg, const struct p9_qid *dirqid,
 		    const char *name, size_t namelen, const struct p9_attr *,

@@ -39,6 +39,7 @@ enum frame_type {
 /* HELLO flags (cpu-subsystem's): what the client may send beyond the
  * base protocol.  A client never sends what the server did not offer. */
 #define HELLO_P9LINK	0x1u	/* FR_P9LINK is understood */
+#define HELLO_P9ABSENT	0x4u	/* FR_P9ATTR entries with valid 0: "no such name" */
 /* HELLO flags (the client's): its 9P server sends the attributes (and a
  * link's target) of the name each successful Twalk reaches, ahead of the
  * Rwalk, so the Tgetattr and Treadlink that follow can be answered. */

@@ -1141,6 +1141,24 @@ test_attach(void)
 	buf_reset(&tc);
 }
 
+/* An entry with valid 0 from the client: no such name (a pushed path's
+ * missing component); the walk to it is answered ENOENT here. */
+static void
+test_absent(void)
+{
+	static const char *names[1] = { "gone" };
+	struct p9_attr z[1];
+	struct p9_msg t, want;
+
+	memset(z, 0, sizeof(z));
+	send_attrs(1, names, z);
+	t = twalk(180, 1, 99, "gone");
+	from_kernel(&t);
+	want = (struct p9_msg){ .type = P9_RLERROR, .tag = 180 };
+	want.u.ecode = ENOENT;
+	expect_local(&want, "Twalk of a name the client said is absent");
+}
+
 /* A base fid can carry hundreds of virtual fids (cache=loose keeps a fid
  * per entry of a big directory); clunking it materialises them all
  * first, each with its own walk. */
@@ -1665,6 +1683,7 @@ main(void)
 	test_ahead();
 	test_links();
 	test_attach();
+	test_absent();
 	test_many_deps();
 	p9proxy_free(px);
 

@@ -116,6 +116,8 @@ dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
 
 	if (p->wire == NULL || namelen > 255)
 		return;
+	if (namelen > 0 && a == NULL && !p->absent)
+		return;		/* "no such name": only to a server that takes it */
 	if (namelen == 0) {
 		/* End of the listing: an empty name closes this dir's batch
 		 * (one of its own when the reply had no entry to report:
@@ -139,8 +141,11 @@ dirattr(void *arg, const struct p9_qid *dq, const char *name, size_t namelen,
 			return;
 	} else if (!attr_room(p, need))
 		return;
-	/* The codec's own Rgetattr, so the bytes are those of a reply. */
-	r.u.attr = *a;
+	/* The codec's own Rgetattr, so the bytes are those of a reply; a
+	 * name that does not exist goes with valid 0, which no reply has. */
+	memset(&r.u.attr, 0, sizeof(r.u.attr));
+	if (a != NULL)
+		r.u.attr = *a;
 	buf_reset(&p->scratch);
 	if (p9_encode(&p->scratch, &r) != 0 ||
 	    buf_len(&p->scratch) != P9_HDRSZ + P9ATTR_ATTR)
@@ -170,9 +175,10 @@ p9chan_push_root(struct p9chan *p, uint8_t chan_id, struct buf *wire_out)
 }
 
 void
-p9chan_send_links(struct p9chan *p, bool on)
+p9chan_server_flags(struct p9chan *p, uint32_t flags)
 {
-	p->links = on;
+	p->links = (flags & HELLO_P9LINK) != 0;
+	p->absent = (flags & HELLO_P9ABSENT) != 0;
 }
 
 int

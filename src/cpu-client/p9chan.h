@@ -24,6 +24,7 @@ struct p9chan {
 	 * right after it (only if the server's HELLO offered them) */
 	bool		 links;
 	struct buf	 linkq;
+	bool		 absent;	/* the server takes "no such name" entries */
 	/* Paths whose attributes go out with the first Rattach (NULL-ended,
 	 * owned by the caller), and whether that happened. */
 	const char *const *push;
@@ -36,8 +37,8 @@ int	p9chan_open(struct p9chan *, unsigned index, int rootfd, uint32_t msize,
 void	p9chan_close(struct p9chan *);
 /* Send the export root's own attributes now (before any 9P request). */
 void	p9chan_push_root(struct p9chan *, uint8_t chan_id, struct buf *wire_out);
-/* The server understands FR_P9LINK (its HELLO said HELLO_P9LINK). */
-void	p9chan_send_links(struct p9chan *, bool on);
+/* What the server's HELLO offered (HELLO_P9LINK, HELLO_P9ABSENT). */
+void	p9chan_server_flags(struct p9chan *, uint32_t flags);
 /* Serve what the channel has queued; send replies within the window. */
 int	p9chan_pump(struct p9chan *, struct chan *, struct buf *wire_out);
 

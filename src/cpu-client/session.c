@@ -288,6 +288,9 @@ collect_push_paths(struct client *c, const char *ns)
 		/* Then the dynamic loader opens its interpreter and cache. */
 		if (elf_interp(c->rootfd, c->o->cmd[0], path, sizeof(path)) == 0) {
 			(void)strv_add(&c->push, path);
+			/* glibc's loader looks for the preload list first:
+			 * usually absent, which is pushed too. */
+			(void)strv_add(&c->push, "/etc/ld.so.preload");
 			(void)strv_add(&c->push, "/etc/ld.so.cache");
 		}
 	}
@@ -404,7 +407,7 @@ on_frame(struct client *c, struct frame *f)
 		if (f->type == FR_HELLO && frame_check_hello(&f->body, &v, &k) == 0) {
 			c->got_hello = true;
 			for (int i = 0; i < c->n9p; i++)
-				p9chan_send_links(&c->p9[i], (k & HELLO_P9LINK) != 0);
+				p9chan_server_flags(&c->p9[i], k);
 			return;
 		}
 		log_error("%s: cpu-subsystem speaks an incompatible protocol", c->o->host);

@@ -2577,6 +2577,12 @@ p9proxy_on_attrs(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 				return 0;
 		}
 		ent_forget(e);		/* its FR_P9LINK, if a link, follows */
+		if (le_get64(a) == 0) {
+			/* valid 0: the client says there is no such name. */
+			e->neg = true;
+			e->t = now;
+			continue;
+		}
 		ent_set_attr(e, a, now);
 		if (len == 1 && s[0] == '.' && attr_qid_path(a) == dir) {
 			/* A root's own attributes: kept for the next attach. */

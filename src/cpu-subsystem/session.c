@@ -682,7 +682,7 @@ session_run(const struct subsys_opts *opts)
 		log_fatal(255, "signalfd: %s", strerror(errno));
 	fd_set_nonblock(STDIN_FILENO, 1);
 	fd_set_nonblock(STDOUT_FILENO, 1);
-	frame_put_hello(&s.out, HELLO_P9LINK);
+	frame_put_hello(&s.out, HELLO_P9LINK | HELLO_P9ABSENT);
 	for (i = 0; i <= CH_MAX; i++) {
 		readable[i] = true;
 		idx_rd[i] = -1;
