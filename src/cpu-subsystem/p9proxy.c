@@ -234,7 +234,6 @@ struct p9proxy {
 	uint32_t	 rd_count;	/* the kernel's Treaddir count, once seen */
 	size_t		 pf_bytes;	/* held in PF_READY listings */
 	size_t		 list_bytes;	/* held in adir.list */
-	long long	 last_sweep;	/* p9proxy_sweep() */
 	struct spec	*specq;		/* SPEC_QUEUE_MAX */
 	unsigned	 nspec;
 	struct parked	 park[PARK_MAX];
@@ -2627,44 +2626,6 @@ p9proxy_on_links(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 }
 
 /* ---- the rest ---------------------------------------------------- */
-
-int
-p9proxy_sweep(struct p9proxy *px, long long now)
-{
-	struct aent **pp, *e;
-	struct adir *d;
-	unsigned i;
-	int n = 0;
-
-	if (now - px->last_sweep < px->ttl && now >= px->last_sweep)
-		return 0;
-	px->last_sweep = now;
-	for (i = 0; i < DIR_BUCKETS; i++)
-		for (d = px->dirs[i]; d != NULL; d = d->next)
-			if (d->list != NULL && (d->list_gen != d->gen ||
-			    !fresh(px, d->list_t, now))) {
-				list_drop(px, d);
-				n++;
-			}
-	for (i = 0; i < ENT_BUCKETS; i++)
-		for (pp = &px->ents[i]; (e = *pp) != NULL; ) {
-			/* A name of a complete, fresh listing stays: its
-			 * absence would read as ENOENT. */
-			d = dir_get(px, e->dir);
-			if ((d != NULL && e->gen == d->gen && d->complete &&
-			    fresh(px, d->complete_t, now)) ||
-			    ((e->has_attr || e->neg) && fresh(px, e->t, now))) {
-				pp = &e->next;
-				continue;
-			}
-			*pp = e->next;
-			free(e->target);
-			free(e);
-			px->nents--;
-			n++;
-		}
-	return n;
-}
 
 void
 p9proxy_set_lazy_open(struct p9proxy *px, bool on)

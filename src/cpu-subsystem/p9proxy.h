@@ -111,13 +111,6 @@ int	 p9proxy_on_attrs(struct p9proxy *, const uint8_t *p, size_t n,
 int	 p9proxy_on_links(struct p9proxy *, const uint8_t *p, size_t n,
 	    long long now);
 
-/*
- * Free what is past the TTL (attributes, names, kept listings), at most
- * once per TTL: the number of things freed.  Names of a complete, fresh
- * listing stay (their absence would answer ENOENT).
- */
-int	 p9proxy_sweep(struct p9proxy *, long long now);
-
 /* Largest message either side may send now (msize, once negotiated). */
 uint32_t p9proxy_msize(const struct p9proxy *);
 /* Bytes `to_client` must have free for any one kernel message. */

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -278,11 +277,6 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 	ssize_t n;
 	bool moved;
 	int r;
-
-	/* What the cache holds past its TTL is of no use: give it back (the
-	 * server side stays small, issue 6 item 8). */
-	if (l->px != NULL && p9proxy_sweep(l->px, now) > 0)
-		(void)malloc_trim(0);
 
 	do {
 		if (c->rfd < 0)
