@@ -40,6 +40,11 @@ enum frame_type {
  * base protocol.  A client never sends what the server did not offer. */
 #define HELLO_P9LINK	0x1u	/* FR_P9LINK is understood */
 #define HELLO_P9ABSENT	0x4u	/* FR_P9ATTR entries with valid 0: "no such name" */
+/* The server streams 9P replies to the kernel as they arrive: a client
+ * keeps at most WINDOW_9P_STREAM unacknowledged on each 9P channel (the
+ * server still takes WINDOW_9P, so an older client is not refused), and
+ * the server holds that much at most. */
+#define HELLO_9P_STREAM	0x8u
 /* HELLO flags (the client's): its 9P server sends the attributes (and a
  * link's target) of the name each successful Twalk reaches, ahead of the
  * Rwalk, so the Tgetattr and Treadlink that follow can be answered. */
@@ -83,6 +88,7 @@ enum mux_chan {
  */
 #define WINDOW_STDIO	(1024u * 1024)
 #define WINDOW_9P	(4u * 1024 * 1024)	/* > the largest msize */
+#define WINDOW_9P_STREAM (1024u * 1024)	/* client -> server, HELLO_9P_STREAM */
 
 /* 9P: the largest msize the kernel's fd transport accepts (1 MiB). */
 #define P9_MSIZE_MAX	(1024u * 1024)

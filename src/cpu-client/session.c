@@ -406,8 +406,13 @@ on_frame(struct client *c, struct frame *f)
 	if (!c->got_hello) {
 		if (f->type == FR_HELLO && frame_check_hello(&f->body, &v, &k) == 0) {
 			c->got_hello = true;
-			for (int i = 0; i < c->n9p; i++)
+			for (int i = 0; i < c->n9p; i++) {
 				p9chan_server_flags(&c->p9[i], k);
+				/* Nothing sent on 9P yet: the whole credit. */
+				if ((k & HELLO_9P_STREAM) &&
+				    c->ch[CH_9P + i].credit > WINDOW_9P_STREAM)
+					c->ch[CH_9P + i].credit = WINDOW_9P_STREAM;
+			}
 			return;
 		}
 		log_error("%s: cpu-subsystem speaks an incompatible protocol", c->o->host);

@@ -43,8 +43,8 @@
 #define DATA_PART_MIN		(4u * 1024)
 /* The 9P data now passes in pieces: an ADJUST per piece would be a write,
  * an ssh packet and a wakeup of the client each.  Held back until this
- * much is owed, the client's credit stays far above a message (WINDOW_9P
- * is 4 MiB), so it never waits for it. */
+ * much is owed, the client's credit stays far above it (WINDOW_9P_STREAM
+ * is 1 MiB), so it rarely waits for it. */
 #define P9_ADJUST_MIN		(256u * 1024)
 
 /*
@@ -682,7 +682,7 @@ session_run(const struct subsys_opts *opts)
 		log_fatal(255, "signalfd: %s", strerror(errno));
 	fd_set_nonblock(STDIN_FILENO, 1);
 	fd_set_nonblock(STDOUT_FILENO, 1);
-	frame_put_hello(&s.out, HELLO_P9LINK | HELLO_P9ABSENT);
+	frame_put_hello(&s.out, HELLO_P9LINK | HELLO_P9ABSENT | HELLO_9P_STREAM);
 	for (i = 0; i <= CH_MAX; i++) {
 		readable[i] = true;
 		idx_rd[i] = -1;
