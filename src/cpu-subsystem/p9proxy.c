@@ -818,6 +818,37 @@ materialise_deps(struct p9proxy *px, uint32_t num, struct buf *tc)
 
 /* ---- listings asked ahead ------------------------------------------ */
 
+/*
+ * The names of one Rreaddir into directory d's current listing (d NULL:
+ * only read them).  false if the reply is malformed; else *last is the
+ * offset of its last entry, *any whether it had one, and *full whether
+ * a name found the cache full (then not all are in).
+ */
+static bool
+listing_names(struct p9proxy *px, struct adir *d, const struct p9_msg *r,
+    uint64_t *last, bool *any, bool *full)
+{
+	struct p9_dirent de;
+	struct aent *e;
+	struct rd rd;
+
+	*last = 0;
+	*any = *full = false;
+	rd_init(&rd, r->u.rio.data, r->u.rio.count);
+	while (rd.left > 0 && p9_dirent_get(&rd, &de) == 0) {
+		*any = true;
+		*last = de.offset;
+		if (d == NULL || *full || de.name.len == 0 || de.name.len > 255)
+			continue;
+		if ((e = ent_make(px, d, de.name.s, de.name.len)) != NULL)
+			e->neg = false;
+		else
+			*full = true;
+	}
+	return rd.err == 0 && rd.left == 0;
+}
+
+
 /* Tlopen flags of an open for listing (opendir, fts, getdents users). */
 static bool
 dir_read_flags(uint32_t flags)
@@ -1111,12 +1142,9 @@ static void
 spec_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
     const uint8_t *m, size_t len)
 {
-	struct p9_dirent de;
 	struct adir *d;
-	struct aent *e;
-	struct rd rd;
-	uint64_t last = 0;
-	bool any = false, mark;
+	uint64_t last;
+	bool any, full, mark;
 
 	if (p->type != P9_TREADDIR || (d = dir_get(px, p->dir)) == NULL)
 		return;
@@ -1127,17 +1155,8 @@ spec_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 	d->eof_mark = false;
 	if (!mark || d->gen != p->dgen)
 		return;
-	rd_init(&rd, r->u.rio.data, r->u.rio.count);
-	while (rd.left > 0 && p9_dirent_get(&rd, &de) == 0) {
-		any = true;
-		last = de.offset;
-		if (de.name.len > 0 && de.name.len <= 255) {
-			if ((e = ent_make(px, d, de.name.s, de.name.len)) == NULL)
-				return;		/* full: not worth a flush */
-			e->neg = false;
-		}
-	}
-	if (rd.err != 0 || rd.left != 0 || !any)
+	/* (full: not worth a flush for a listing asked ahead) */
+	if (!listing_names(px, d, r, &last, &any, &full) || !any || full)
 		return;
 	d->complete = true;
 	d->complete_t = p->t0;
@@ -2124,12 +2143,9 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
     const uint8_t *m, size_t len, long long now)
 {
 	struct pfid *f = fid_get(px, p->fid);
-	struct p9_dirent de;
 	struct adir *d;
-	struct aent *e;
-	struct rd rd;
-	uint64_t last = 0;
-	bool any = false;
+	uint64_t last;
+	bool any, full, ok;
 
 	if (f == NULL || !p->dirk)
 		return;
@@ -2138,21 +2154,13 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 		return;
 	}
 	d = dir_get(px, p->dir);
-	rd_init(&rd, r->u.rio.data, r->u.rio.count);
-	while (rd.left > 0 && p9_dirent_get(&rd, &de) == 0) {
-		any = true;
-		last = de.offset;
-		if (d != NULL && de.name.len > 0 && de.name.len <= 255) {
-			if ((e = ent_make(px, d, de.name.s, de.name.len)) != NULL)
-				e->neg = false;
-			else {
-				/* Full: start over; this listing is incomplete now. */
-				cache_flush(px);
-				d = NULL;
-			}
-		}
+	ok = listing_names(px, d, r, &last, &any, &full);
+	if (full) {
+		/* Start over; this listing is incomplete now. */
+		cache_flush(px);
+		d = NULL;
 	}
-	if (rd.err != 0 || rd.left != 0) {
+	if (!ok) {
 		f->rd_from0 = false;
 		return;
 	}
