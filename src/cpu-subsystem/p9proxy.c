@@ -1687,6 +1687,22 @@ on_flush(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 static int try_readdir_eof(struct p9proxy *, const struct p9_msg *, struct buf *,
     long long);
 
+/* Rlopen here, as the client's server would say it; the client-side open
+ * is owed (open_lazily_opened()) until a request needs it. */
+static int
+open_lazily(struct pfid *f, const struct p9_msg *t, struct buf *tk)
+{
+	struct p9_msg r = { .type = P9_RLOPEN, .tag = t->tag };
+
+	r.u.ropen.qid = f->qid;
+	r.u.ropen.iounit = 0;	/* as the client's server says */
+	if (p9_encode(tk, &r) != 0)
+		return -ENOBUFS;
+	f->lazy = true;
+	f->lflags = t->u.lopen.flags;
+	return 0;
+}
+
 /*
  * Tlopen of a directory whose whole listing is stored and fresh: Rlopen
  * here, as the server would say it, and the client-side open only if a
@@ -1696,20 +1712,13 @@ static int
 try_open_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
     long long now)
 {
-	struct p9_msg r = { .type = P9_RLOPEN, .tag = t->tag };
 	struct pfid *f = fid_get(px, t->u.lopen.fid);
 
 	if (f == NULL || f->lazy || f->xcreate || !dir_read_flags(t->u.lopen.flags) ||
 	    listed_dir(px, f, now) == NULL)
 		return 0;
-	r.u.ropen.qid = f->qid;
-	r.u.ropen.iounit = 0;	/* as the client's server says */
-	if (p9_encode(tk, &r) != 0)
-		return -ENOBUFS;
-	f->lazy = true;
-	f->lflags = t->u.lopen.flags;
 	px->st.list_open++;
-	return 1;
+	return open_lazily(f, t, tk) == 0 ? 1 : -ENOBUFS;
 }
 
 /* Treaddir(0) on a directory opened here: its stored listing. */
@@ -1948,16 +1957,8 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 		    f->qid.type == P9_QTFILE &&
 		    (t.u.lopen.flags & ~(uint32_t)(P9_DOTL_LARGEFILE | P9_DOTL_NOATIME |
 		    P9_DOTL_CLOEXEC | P9_DOTL_NONBLOCK | P9_DOTL_NOCTTY)) == 0) {
-			struct p9_msg ro = { .type = P9_RLOPEN, .tag = t.tag };
-
-			ro.u.ropen.qid = f->qid;
-			ro.u.ropen.iounit = 0;	/* as the client's server says */
-			if (p9_encode(tk, &ro) != 0)
-				return -ENOBUFS;
-			f->lazy = true;
-			f->lflags = t.u.lopen.flags;
 			px->st.lopen++;
-			return 0;
+			return open_lazily(f, &t, tk);
 		}
 		break;
 	case P9_TCLUNK:
