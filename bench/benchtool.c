@@ -20,6 +20,10 @@
  *	(VmHWM, and the current RssAnon and RssFile, KiB), separated by
  *	blanks; "-" if there is none.
  *   benchtool hwmreset COMM	reset their VmHWM (echo 5 > clear_refs).
+ *   benchtool source FILE	FILE to stdout; benchtool sink: read stdin to
+ *	EOF.  Both ask for 1 MiB pipes, as cpu and cpu-subsystem do, so that
+ *	`benchtool source big | ssh host benchtool sink` is W1's floor: the
+ *	same bytes in the same direction through one ssh channel.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -166,6 +170,35 @@ reset_hwm(const char *pid)
 		fprintf(stderr, "benchtool: %s: %s\n", path, strerror(errno));
 }
 
+/* source FILE / sink: copy FILE to stdout, or stdin to nowhere. */
+static int
+cmd_copy(const char *path)
+{
+	static char buf[1 << 20];
+	int in = STDIN_FILENO;
+	ssize_t n, w, off;
+
+	(void)fcntl(path ? STDOUT_FILENO : STDIN_FILENO, F_SETPIPE_SZ, 1 << 20);
+	if (path != NULL && (in = open(path, O_RDONLY)) < 0) {
+		fprintf(stderr, "benchtool: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (path == NULL)
+			continue;
+		for (off = 0; off < n; off += w)
+			if ((w = write(STDOUT_FILENO, buf + off, (size_t)(n - off))) <= 0) {
+				perror("benchtool: write");
+				return 1;
+			}
+	}
+	if (n < 0) {
+		perror("benchtool: read");
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,7 +235,11 @@ main(int argc, char **argv)
 		each_proc(argv[2], reset_hwm);
 		return 0;
 	}
+	if (strcmp(argv[1], "source") == 0 && argc == 3)
+		return cmd_copy(argv[2]);
+	if (strcmp(argv[1], "sink") == 0 && argc == 2)
+		return cmd_copy(NULL);
 usage:
-	fprintf(stderr, "usage: benchtool time|drop|sleep|maxrss|hwm|hwmreset ...\n");
+	fprintf(stderr, "usage: benchtool time|drop|sleep|maxrss|hwm|hwmreset|source|sink ...\n");
 	return 2;
 }

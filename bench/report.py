@@ -243,9 +243,17 @@ def report(rundir):
             "%s %.1f MB/s" % (path, w2mb * 1.048576 / (med(times["W2"][path]) / 1000))
             for path in PATHS if times.get("W2", {}).get(path)) + ".")
         if s0.get("sshcat"):
-            p("W1's floor, the same %d MiB through one ssh channel (`ssh cputest cat big`,"
-              " no file system): %s ms, %.1f MB/s." % (w1mb, fmt_ms(s0["sshcat"]),
-                                                      w1mb * 1.048576 / (med(s0["sshcat"]) / 1000)))
+            p("W1's floor, the same %d MiB through one ssh channel, no file system (each"
+              " includes a session's setup, `ssh cputest true`, %s ms):" % (w1mb, fmt_ms(s0.get("ssh"))))
+            p("- host to client (`ssh cputest cat big`): %s ms;" % fmt_ms(s0["sshcat"]))
+            if s0.get("sshup"):
+                p("- client to host, W1's direction (`benchtool source big | ssh cputest benchtool sink`,"
+                  " 1 MiB pipes as cpu uses): %s ms." % fmt_ms(s0["sshup"]))
+                if s0.get("ssh") and times["W1"].get("sshfs"):
+                    st = med(s0["sshup"]) - med(s0["ssh"])
+                    p("  Without the setup the stream alone takes %.0f ms (%.1f MB/s), %.2f x sshfs's W1:"
+                      " cpu's W1 cannot go below that ratio over this ssh." % (
+                          st, w1mb * 1.048576 / (st / 1000), st / med(times["W1"]["sshfs"])))
 
     if "alt" in PATHS:
         p("")
@@ -409,8 +417,10 @@ def report(rundir):
     p("  client keeps a descriptor per 9P fid and the kernel a fid per cached")
     p("  dentry, so at the usual soft limit of 1024 W3u fails with EMFILE")
     p("  (`NOFILE=keep bench/run` shows it).")
-    p("- W1 and S0 go through the same ssh connection as sshfs: W1 is bounded by")
-    p("  what one ssh stream carries (about 45 MB/s here), S0 by `ssh true`.")
+    p("- W1 and S0 go through the same kind of ssh connection as sshfs: W1 is")
+    p("  bounded by what one ssh stream carries in its direction (the floor")
+    p("  lines above), S0 by `ssh true`.  sshfs's W1 runs the other way, host")
+    p("  to client.")
     p("- RSS counts shared libc pages (file); anon is the process's own memory.")
     return "\n".join(out) + "\n"
 

@@ -113,6 +113,8 @@ s0() {		# s0 PATH: one session setup + teardown running true
 	# W1's floor: the same bytes through one ssh channel, no file system
 	# (cpu and sshfs both carry W1 over one).
 	sshcat) ssh -F "$SSH_CONFIG" cputest cat "$BENCH_DATA/big" ;;
+	# ... and in W1's direction, client to host, with 1 MiB pipes.
+	sshup) "$BENCH_TOOL" source "$BENCH_DATA/big" | ssh -F "$SSH_CONFIG" cputest "$BENCH_TOOL" sink ;;
 	esac
 }
 
@@ -121,7 +123,7 @@ t_now() { echo "${EPOCHREALTIME/./}"; }
 log "rounds $ROUNDS, paths: $PATHS"
 # One warm-up of each path (first ssh connection, first exec of everything).
 read -r -a paths <<< "$PATHS"
-s0paths=(ssh cpu cpuD cpu9pfalse cpunons sshcat)
+s0paths=(ssh cpu cpuD cpu9pfalse cpunons sshcat sshup)
 [ -n "${ALT:-}" ] && s0paths+=(alt altD)
 for p in "${s0paths[@]}"; do s0 "$p" </dev/null >/dev/null 2>&1; done
 n=${#paths[@]}

@@ -8,6 +8,9 @@
 
 #include "buf.h"
 
+/* Below this a buffer's pages are few enough to leave where they are. */
+#define BUF_SLIDE_MIN	(64u * 1024)
+
 const uint8_t buf_empty_[1];
 
 void
@@ -48,8 +51,13 @@ buf_reserve(struct buf *b, size_t n, uint8_t **p)
 	if ((r = buf_check_reserve(b, n)) != 0)
 		return r;
 	need = b->len + n;
-	if (b->off + need > b->cap) {
-		/* Slide live data to the front before growing. */
+	/* Slide live data to the front before growing, and also once the
+	 * consumed front outweighs it: a queue that data streams through
+	 * would otherwise march across its whole capacity and keep every
+	 * page of it resident.  Each byte slid was preceded by as many
+	 * consumed, so this costs at most one copy per byte. */
+	if (b->off + need > b->cap ||
+	    (b->off >= b->len && b->off + need > BUF_SLIDE_MIN)) {
 		if (b->off > 0) {
 			memmove(b->d, b->d + b->off, b->len);
 			b->off = 0;

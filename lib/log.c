@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -14,6 +17,55 @@ static const char *log_name = "cpu";
 static int log_dest = LOG_TO_STDERR;
 static enum log_level log_level = LOG_LVL_WARN;
 static int log_crlf;
+static int log_sock = -1;
+static dev_t log_sock_dev;	/* which socket log_sock is: a child that */
+static ino_t log_sock_ino;	/* closed its fds may have reused the number */
+
+/*
+ * syslog(3), but not glibc's: that one stamps each line with the local
+ * time, and in a static program localtime brings tzset, sscanf and strtod
+ * along, about 100 KiB that page in with the rest of cpu-subsystem.  The
+ * receiver (journald, rsyslog) stamps what comes without a time.  Lines
+ * are lost, as with syslog(3), when nothing listens on /dev/log.
+ */
+static void
+syslog_line(int prio, const char *line)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	char msg[2200];
+	struct stat st;
+	int n, tries;
+
+	n = snprintf(msg, sizeof(msg), "<%d>%s[%ld]: %s", LOG_AUTH | prio,
+	    log_name, (long)getpid(), line);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(msg) - 1)
+		n = sizeof(msg) - 1;
+	/* Never send to, or close, a descriptor that is no longer ours. */
+	if (log_sock >= 0 && (fstat(log_sock, &st) != 0 ||
+	    st.st_dev != log_sock_dev || st.st_ino != log_sock_ino))
+		log_sock = -1;
+	/* A second try reconnects: the daemon may have restarted. */
+	for (tries = 0; tries < 2; tries++) {
+		if (log_sock < 0) {
+			if ((log_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+				return;
+			if (connect(log_sock, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+			    fstat(log_sock, &st) != 0) {
+				close(log_sock);
+				log_sock = -1;
+				return;
+			}
+			log_sock_dev = st.st_dev;
+			log_sock_ino = st.st_ino;
+		}
+		if (send(log_sock, msg, (size_t)n, MSG_NOSIGNAL) >= 0)
+			return;
+		close(log_sock);
+		log_sock = -1;
+	}
+}
 
 void
 log_init(const char *prog, int dest, enum log_level lvl)
@@ -23,8 +75,6 @@ log_init(const char *prog, int dest, enum log_level lvl)
 	log_name = slash ? slash + 1 : prog;
 	log_dest = dest;
 	log_level = lvl;
-	if (dest & LOG_TO_SYSLOG)
-		openlog(log_name, LOG_PID, LOG_AUTH);
 }
 
 void log_set_level(enum log_level l) { log_level = l; }
@@ -35,8 +85,6 @@ const char *log_prog(void) { return log_name; }
 void
 log_set_dest(int dest)
 {
-	if ((dest & LOG_TO_SYSLOG) && !(log_dest & LOG_TO_SYSLOG))
-		openlog(log_name, LOG_PID, LOG_AUTH);
 	log_dest = dest;
 }
 
@@ -51,7 +99,7 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (log_dest & LOG_TO_SYSLOG)
-		syslog(prio[lvl], "%s", line);
+		syslog_line(prio[lvl], line);
 	if (log_dest & LOG_TO_STDERR) {
 		/* One write per line so concurrent writers do not interleave. */
 		char out[2200];

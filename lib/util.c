@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -76,6 +77,31 @@ fd_set_nonblock(int fd, int on)
 		return -errno;
 	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
 	return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
+}
+
+/*
+ * Pipes hold 64 KiB by default, so a relay moving megabytes through one
+ * (sshd and cpu-subsystem, cpu and ssh) wakes its reader and writer for
+ * every 64 KiB, and sshd grows its channel buffer meanwhile: under
+ * user-mode-linux that cost more than the cipher.  Ask for more where fd
+ * is a pipe; the system cap (fs.pipe-max-size, 1 MiB by default for
+ * unprivileged users) or a user's pipe quota may refuse, so try smaller
+ * sizes.  Returns the new size, 0 if fd is not a pipe, or -errno.
+ */
+int
+fd_grow_pipe(int fd, int size)
+{
+	struct stat st;
+	int r = -EINVAL;
+
+	if (fstat(fd, &st) != 0)
+		return -errno;
+	if (!S_ISFIFO(st.st_mode))
+		return 0;
+	for (; size >= 64 * 1024; size /= 2)
+		if ((r = fcntl(fd, F_SETPIPE_SZ, size)) >= 0)
+			return r;
+	return r < 0 ? -errno : r;
 }
 
 int

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 int	fd_set_nonblock(int fd, int on);
+int	fd_grow_pipe(int fd, int size);
 int	fd_set_cloexec(int fd, int on);
 /* Make sure fds 0, 1 and 2 are open (on /dev/null if not). */
 int	sanitise_stdfd(void);

@@ -582,6 +582,40 @@ test_fresh_empty(void)
 	buf_free(&b);
 }
 
+/* A queue that data streams through, never quite empty, stays near the
+ * front of its allocation (only the pages it touches stay resident), and
+ * keeps its bytes in order. */
+static void
+test_stream_stays_front(void)
+{
+	struct buf b;
+	uint8_t chunk[4096], *p;
+	size_t i, j, reach = 0, next = 0, want = 0;
+	int bad = 0;
+
+	buf_init(&b, 4u * 1024 * 1024);
+	/* Once a large message passed through: 1 MiB of capacity. */
+	if (buf_reserve(&b, 1024 * 1024, &p) != 0)
+		bad++;
+	for (i = 0; i < 2000; i++) {
+		for (j = 0; j < sizeof(chunk); j++)
+			chunk[j] = (uint8_t)(next++ * 7);
+		if (buf_put(&b, chunk, sizeof(chunk)) != 0)
+			bad++;
+		if (b.off + b.len > reach)
+			reach = b.off + b.len;
+		/* Consume all but a few hundred bytes: never empty. */
+		for (j = 0; j + 300 < buf_len(&b); j++)
+			if (buf_ptr(&b)[j] != (uint8_t)(want++ * 7))
+				bad++;
+		buf_consume(&b, j);
+	}
+	ok(!bad && b.cap >= 1024 * 1024, "streamed bytes come out in order and intact");
+	ok(reach <= 64 * 1024 + 2 * sizeof(chunk),
+	    "a streaming queue stays near the front (reached %zu of %zu)", reach, b.cap);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -596,5 +630,6 @@ main(void)
 	test_cstr();
 	test_huge_length();
 	test_fresh_empty();
+	test_stream_stays_front();
 	return unit_done();
 }

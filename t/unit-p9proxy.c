@@ -1157,6 +1157,18 @@ test_absent(void)
 	want = (struct p9_msg){ .type = P9_RLERROR, .tag = 180 };
 	want.u.ecode = ENOENT;
 	expect_local(&want, "Twalk of a name the client said is absent");
+	(void)p9proxy_sweep(px, now);
+	t = twalk(181, 1, 99, "gone");
+	from_kernel(&t);
+	want.tag = 181;
+	expect_local(&want, "... still answered after a sweep within the TTL");
+	now += TTL;
+	ok(p9proxy_sweep(px, now) > 0, "past the TTL a sweep frees what is stale");
+	t = twalk(182, 1, 99, "gone");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&tc) > 0,
+	    "... and the walk goes to the client");
+	buf_reset(&tc);
 }
 
 /* A base fid can carry hundreds of virtual fids (cache=loose keeps a fid

@@ -13,7 +13,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,6 +154,83 @@ test_fd_flags(void)
 	ok(fd_set_nonblock(-1, 1) == -EBADF && fd_set_cloexec(-1, 1) == -EBADF, "bad fd: -EBADF");
 	is(write_all(p[1], "0123456789", 10), 10, "write_all of 10 bytes");
 	is(write_all(-1, "x", 1), -EBADF, "write_all to a bad fd: -EBADF");
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * The log module's syslog lines: in a private mount namespace (root only)
+ * with a datagram socket of ours as /dev/log, a warning arrives as
+ * "<PRI>prog[pid]: text", facility auth.
+ */
+static void
+test_syslog(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	char got[256] = "", want[128];
+	int p[2], st, s;
+	size_t len;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p) != 0 || (pid = fork()) < 0)
+		abort();
+	if (pid == 0) {
+		close(p[0]);
+		if (unshare(CLONE_NEWNS) != 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("tmpfs", "/dev", "tmpfs", 0, NULL) != 0)
+			_exit(77);
+		if ((s = socket(AF_UNIX, SOCK_DGRAM, 0)) < 0 ||
+		    bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+			_exit(1);
+		log_init("unit-log", LOG_TO_SYSLOG, LOG_LVL_WARN);
+		log_warn("hello %d", 42);
+		log_info("not at this level");
+		log_error("second");
+		while ((n = recv(s, got, sizeof(got) - 1, MSG_DONTWAIT)) > 0) {
+			got[n] = '\n';
+			(void)!write(p[1], got, (size_t)n + 1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	/* Until EOF: the child writes a line at a time. */
+	for (len = 0; len < sizeof(got) - 1 &&
+	    (n = read(p[0], got + len, sizeof(got) - 1 - len)) > 0; len += (size_t)n)
+		;
+	got[len] = '\0';
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		ok(1, "# SKIP syslog lines: needs root for a private /dev/log");
+		return;
+	}
+	snprintf(want, sizeof(want), "<36>unit-log[%d]: hello 42\n<35>unit-log[%d]: second\n",
+	    (int)pid, (int)pid);
+	if (!ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 && strcmp(got, want) == 0,
+	    "syslog lines: \"<PRI>prog[pid]: text\", auth facility, levels kept"))
+		printf("# got: %s# want: %s", got, want);
+}
+
+static void
+test_grow_pipe(void)
+{
+	char path[] = "/tmp/unit-util.XXXXXX";
+	int p[2], f, r;
+
+	if (pipe(p) != 0)
+		abort();
+	/* The system may cap it (fs.pipe-max-size) but never below 64 KiB. */
+	r = fd_grow_pipe(p[1], 1024 * 1024);
+	ok(r >= 64 * 1024 && r <= 1024 * 1024 && fcntl(p[0], F_GETPIPE_SZ) == r,
+	    "fd_grow_pipe: the pipe holds %d bytes, as F_GETPIPE_SZ says", r);
+	if ((f = mkstemp(path)) < 0)
+		abort();
+	unlink(path);
+	is(fd_grow_pipe(f, 1024 * 1024), 0, "fd_grow_pipe of a regular file: 0, nothing done");
+	is(fd_grow_pipe(-1, 1024 * 1024), -EBADF, "fd_grow_pipe of a bad fd: -EBADF");
+	close(f);
 	close(p[0]);
 	close(p[1]);
 }
@@ -343,6 +424,8 @@ main(void)
 	test_parse_uint();
 	test_signames();
 	test_fd_flags();
+	test_grow_pipe();
+	test_syslog();
 	test_sanitise_stdfd();
 	test_close_fds_from();
 	test_log_escape();

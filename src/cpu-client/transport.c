@@ -23,6 +23,9 @@
 #include "log.h"
 #include "util.h"
 
+/* What each pipe to ssh holds (fd_grow_pipe()). */
+#define TRANSPORT_PIPE	(1024 * 1024)
+
 /* Options that keep ssh from adding anything to our byte stream, placed
  * first because ssh keeps the first value it sees for an option. */
 static const char *const ssh_fixed[] = {
@@ -115,6 +118,9 @@ transport_start(const struct client_opts *o, struct transport *t)
 	if (err[1] >= 0)
 		close(err[1]);
 	strv_free(&av);
+	/* 9P data moves a MiB at a time: see fd_grow_pipe(). */
+	(void)fd_grow_pipe(to[1], TRANSPORT_PIPE);
+	(void)fd_grow_pipe(from[0], TRANSPORT_PIPE);
 	t->err_fd = err[0];
 	t->pid = pid;
 	t->to_fd = to[1];

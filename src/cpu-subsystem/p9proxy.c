@@ -234,6 +234,7 @@ struct p9proxy {
 	uint32_t	 rd_count;	/* the kernel's Treaddir count, once seen */
 	size_t		 pf_bytes;	/* held in PF_READY listings */
 	size_t		 list_bytes;	/* held in adir.list */
+	long long	 last_sweep;	/* p9proxy_sweep() */
 	struct spec	*specq;		/* SPEC_QUEUE_MAX */
 	unsigned	 nspec;
 	struct parked	 park[PARK_MAX];
@@ -2636,6 +2637,45 @@ p9proxy_on_links(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 
 /* ---- the rest ---------------------------------------------------- */
 
+int
+p9proxy_sweep(struct p9proxy *px, long long now)
+{
+	struct aent **pp, *e;
+	struct adir *d;
+	unsigned i;
+	int n = 0;
+
+	/* Twice per TTL: nothing outlives it by more than half. */
+	if (now - px->last_sweep < px->ttl / 2 && now >= px->last_sweep)
+		return 0;
+	px->last_sweep = now;
+	for (i = 0; i < DIR_BUCKETS; i++)
+		for (d = px->dirs[i]; d != NULL; d = d->next)
+			if (d->list != NULL && (d->list_gen != d->gen ||
+			    !fresh(px, d->list_t, now))) {
+				list_drop(px, d);
+				n++;
+			}
+	for (i = 0; i < ENT_BUCKETS; i++)
+		for (pp = &px->ents[i]; (e = *pp) != NULL; ) {
+			/* A name of a complete, fresh listing stays: its
+			 * absence would read as ENOENT. */
+			d = dir_get(px, e->dir);
+			if ((d != NULL && e->gen == d->gen && d->complete &&
+			    fresh(px, d->complete_t, now)) ||
+			    ((e->has_attr || e->neg) && fresh(px, e->t, now))) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			free(e->target);
+			free(e);
+			px->nents--;
+			n++;
+		}
+	return n;
+}
+
 void
 p9proxy_set_lazy_open(struct p9proxy *px, bool on)
 {
@@ -2716,8 +2756,20 @@ p9proxy_client_room(const struct p9proxy *px)
 }
 
 const struct p9proxy_stats *
-p9proxy_stats(const struct p9proxy *px)
+p9proxy_stats(struct p9proxy *px)
 {
+	const struct pfid *f;
+	unsigned i;
+
+	px->st.ents = px->nents;
+	px->st.dirs = px->ndirs;
+	px->st.list_bytes = px->list_bytes;
+	px->st.pf_bytes = px->pf_bytes;
+	px->st.pend_slots = px->cpend;
+	px->st.fids = 0;
+	for (i = 0; i < FID_BUCKETS; i++)
+		for (f = px->fids[i]; f != NULL; f = f->next)
+			px->st.fids++;
 	return &px->st;
 }
 

@@ -52,6 +52,8 @@ struct p9proxy_stats {
 	uint64_t	 version;	/* Tversion answered here */
 	uint64_t	 mat;		/* materialising walks sent */
 	uint64_t	 attrs;		/* entries received */
+	/* What is held now (filled by p9proxy_stats()). */
+	uint64_t	 ents, dirs, fids, list_bytes, pf_bytes, pend_slots;
 };
 
 struct p9proxy *p9proxy_new(long long ttl_ms);
@@ -111,11 +113,18 @@ int	 p9proxy_on_attrs(struct p9proxy *, const uint8_t *p, size_t n,
 int	 p9proxy_on_links(struct p9proxy *, const uint8_t *p, size_t n,
 	    long long now);
 
+/*
+ * Free what is past the TTL (attributes, names, kept listings), at most
+ * twice per TTL: the number of things freed.  Names of a complete, fresh
+ * listing stay (their absence would answer ENOENT).
+ */
+int	 p9proxy_sweep(struct p9proxy *, long long now);
+
 /* Largest message either side may send now (msize, once negotiated). */
 uint32_t p9proxy_msize(const struct p9proxy *);
 /* Bytes `to_client` must have free for any one kernel message. */
 size_t	 p9proxy_client_room(const struct p9proxy *);
-const struct p9proxy_stats *p9proxy_stats(const struct p9proxy *);
+const struct p9proxy_stats *p9proxy_stats(struct p9proxy *);
 const char *p9proxy_error(const struct p9proxy *);
 
 #endif

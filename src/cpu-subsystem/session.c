@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,8 +38,17 @@
  * are hung up: background jobs end with the session, and cpu never
  * waits forever for a daemon (security.md F04). */
 #define DRAIN_GRACE_MS		2000
-/* One read of the wire: what the pipe from sshd holds. */
+/* One read of the wire; larger reads only made our buffers larger. */
 #define WIRE_READ		(64u * 1024)
+/* What we ask the pipes from and to sshd to hold (fd_grow_pipe()). */
+#define WIRE_PIPE		(1024 * 1024)
+/* 9P replies queued for a kernel socket beyond this pause reading the
+ * wire until the kernel has taken them: the rest waits in the pipe and in
+ * ssh rather than in our memory.  The kernel reads its socket whatever
+ * its processes do, so the pause is short, and a 9P read of 1 MiB still
+ * streams (W1: as fast as with 1 MiB queued, 1 MiB less resident). */
+#define WIRE_PAUSE_9P		(128u * 1024)
+#define WIRE_OUT_PAUSE_9P	(256u * 1024)
 /* Part of a DATA frame worth passing on before the rest arrives. */
 #define DATA_PART_MIN		(4u * 1024)
 /* The 9P data now passes in pieces: an ADJUST per piece would be a write,
@@ -217,7 +227,8 @@ p9link_free(struct p9link *l)
 		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
 		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu "
 		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu ahead %llu parked %llu "
-		    "readlink %llu version %llu attach %llu",
+		    "readlink %llu version %llu attach %llu; held: ents %llu "
+		    "dirs %llu fids %llu lists %llu B prefetched %llu B pend %llu",
 		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
 		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
 		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
@@ -230,13 +241,36 @@ p9link_free(struct p9link *l)
 		    (unsigned long long)st->ga_hit, (unsigned long long)st->ga,
 		    (unsigned long long)st->spec, (unsigned long long)st->parked,
 		    (unsigned long long)st->readlink, (unsigned long long)st->version,
-		    (unsigned long long)st->attach);
+		    (unsigned long long)st->attach, (unsigned long long)st->ents,
+		    (unsigned long long)st->dirs, (unsigned long long)st->fids,
+		    (unsigned long long)st->list_bytes,
+		    (unsigned long long)st->pf_bytes,
+		    (unsigned long long)st->pend_slots);
 	}
 	p9proxy_free(l->px);
 	l->px = NULL;
 	buf_free(&l->kin);
 	buf_free(&l->kout);
 	buf_free(&l->cout);
+}
+
+/*
+ * What a cache holds past its TTL is of no use: free it, on every channel
+ * and not only the busy one (the coherent channel's names from a find
+ * are stale two seconds later, while the loose one fills up), and give
+ * the memory back, so that the server side stays small (issue 6 item 8).
+ */
+static void
+sweep_caches(struct session *s)
+{
+	bool freed = false;
+	int i;
+
+	for (i = 0; i < MUX_MAX_9P; i++)
+		if (s->p9[i].px != NULL && p9proxy_sweep(s->p9[i].px, s->now) > 0)
+			freed = true;
+	if (freed)
+		(void)malloc_trim(0);
 }
 
 /* A malformed message or a dead socket ends this channel alone: the
@@ -257,11 +291,16 @@ p9link_end(struct session *s, struct chan *c, struct p9link *l, const char *why)
 	buf_reset(&l->cout);
 }
 
+/* The kernel's socket is read only while the wire's output is short:
+ * a 9P write of 1 MiB is then held once, not again in each of our
+ * buffers up to the client's credit (the kernel waits meanwhile). */
 static bool
-p9link_want_read(const struct chan *c, const struct p9link *l)
+p9link_want_read(const struct session *s, const struct chan *c,
+    const struct p9link *l)
 {
 	return c->rfd >= 0 && !l->kin_eof && buf_room(&l->kin) > 0 &&
-	    buf_room(&l->cout) >= p9proxy_client_room(l->px);
+	    buf_room(&l->cout) >= p9proxy_client_room(l->px) &&
+	    buf_len(&s->out) < WIRE_OUT_PAUSE_9P;
 }
 
 /*
@@ -304,7 +343,7 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 		/* Only when poll said so: a read that would say EAGAIN is a
 		 * system call per round for nothing (poll is level-triggered,
 		 * so what one read leaves is reported again). */
-		if (l->readable && p9link_want_read(c, l)) {
+		if (l->readable && p9link_want_read(s, c, l)) {
 			l->readable = false;
 			n = buf_read_fd(&l->kin, c->rfd, buf_room(&l->kin));
 			if (n > 0)
@@ -484,6 +523,17 @@ take_data_part(struct session *s)
 	    chan_on_data(c, p, n) != 0)
 		return;
 	frame_take_data_part(&s->in, n);
+}
+
+static bool
+wire_paused(const struct session *s)
+{
+	int i;
+
+	for (i = CH_9P; i < s->nch; i++)
+		if (s->ch[i].wfd >= 0 && buf_len(&s->ch[i].wq) >= WIRE_PAUSE_9P)
+			return true;
+	return false;
 }
 
 static void
@@ -682,6 +732,11 @@ session_run(const struct subsys_opts *opts)
 		log_fatal(255, "signalfd: %s", strerror(errno));
 	fd_set_nonblock(STDIN_FILENO, 1);
 	fd_set_nonblock(STDOUT_FILENO, 1);
+	/* sshd gives us pipes: in 1 MiB ones a whole 9P read or write
+	 * crosses with a wakeup or two instead of sixteen, and sshd's
+	 * channel buffer, which it grows by copying, stays small. */
+	(void)fd_grow_pipe(STDIN_FILENO, WIRE_PIPE);
+	(void)fd_grow_pipe(STDOUT_FILENO, WIRE_PIPE);
 	frame_put_hello(&s.out, HELLO_P9LINK | HELLO_P9ABSENT | HELLO_9P_STREAM);
 	for (i = 0; i <= CH_MAX; i++) {
 		readable[i] = true;
@@ -689,6 +744,7 @@ session_run(const struct subsys_opts *opts)
 	}
 
 	for (;;) {
+		sweep_caches(&s);
 		/* Pump every channel as far as it goes without blocking.  A
 		 * plain channel's source is read only when poll said so (or
 		 * on the first round): a read that would only say EAGAIN is a
@@ -739,7 +795,7 @@ session_run(const struct subsys_opts *opts)
 
 		n = 0;
 		idx_win = idx_wout = idx_stat = -1;
-		if (!s.wire_eof && !s.failed) {
+		if (!s.wire_eof && !s.failed && !wire_paused(&s)) {
 			pfd[n] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 			idx_win = n++;
 		}
@@ -759,7 +815,7 @@ session_run(const struct subsys_opts *opts)
 			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL) {
 				struct p9link *l = &s.p9[i - CH_9P];
 
-				if (!s.wire_eof && p9link_want_read(c, l)) {
+				if (!s.wire_eof && p9link_want_read(&s, c, l)) {
 					pfd[n] = (struct pollfd){ .fd = c->rfd, .events = POLLIN };
 					idx_rd[i] = n++;
 				}
