@@ -37,6 +37,16 @@ frame_type_name(uint8_t type)
 	return type <= FR_TYPE_MAX ? names[type] : "?";
 }
 
+const char *
+frame_error(int err)
+{
+	switch (err) {
+	case -EPROTO:		return "Protocol error";
+	case -EMSGSIZE:		return "Message too long";
+	default:		return "invalid frame";
+	}
+}
+
 int
 frame_peek(const struct buf *in, struct frame *f)
 {

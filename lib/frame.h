@@ -27,6 +27,9 @@ const char *frame_type_name(uint8_t type);
  * The caller handles the frame and then calls buf_consume(in, f->total).
  */
 int	 frame_peek(const struct buf *in, struct frame *f);
+/* What frame_peek()'s error means, in the same words whatever the libc
+ * (cpu-subsystem may be linked with musl, whose strerror() differs). */
+const char *frame_error(int err);
 
 /*
  * A DATA frame need not be whole to be delivered.  When the front of in

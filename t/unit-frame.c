@@ -519,10 +519,20 @@ test_data_parts(void)
 	buf_free(&in);
 }
 
+static void
+test_frame_error(void)
+{
+	ok(strcmp(frame_error(-EMSGSIZE), "Message too long") == 0 &&
+	    strcmp(frame_error(-EPROTO), "Protocol error") == 0 &&
+	    strcmp(frame_error(-EINVAL), "invalid frame") == 0,
+	    "frame_error(): fixed words, whatever the libc's strerror says");
+}
+
 int
 main(void)
 {
 	unit_start(300);
+	test_frame_error();
 	test_round_trips();
 	test_truncations();
 	test_bad_headers();

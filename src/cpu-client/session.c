@@ -513,7 +513,7 @@ read_wire(struct client *c)
 	}
 	if (r < 0 && !c->failed) {
 		log_error("%s: protocol error: corrupt stream from cpu-subsystem (%s)",
-		    c->o->host, strerror(-r));
+		    c->o->host, frame_error(r));
 		client_fail(c, 255);
 	}
 }

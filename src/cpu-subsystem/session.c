@@ -13,7 +13,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -269,8 +271,13 @@ sweep_caches(struct session *s)
 	for (i = 0; i < MUX_MAX_9P; i++)
 		if (s->p9[i].px != NULL && p9proxy_sweep(s->p9[i].px, s->now) > 0)
 			freed = true;
+#ifdef __GLIBC__
+	/* glibc keeps freed pages; musl's malloc returns them itself. */
 	if (freed)
 		(void)malloc_trim(0);
+#else
+	(void)freed;
+#endif
 }
 
 /* A malformed message or a dead socket ends this channel alone: the
@@ -563,7 +570,7 @@ read_wire(struct session *s)
 		char esc[64];
 
 		session_fail(s, "protocol error: bad frame (%s) starting \"%s\"",
-		    strerror(-r), log_escape(esc, sizeof(esc), buf_ptr(&s->in),
+		    frame_error(r), log_escape(esc, sizeof(esc), buf_ptr(&s->in),
 		    buf_len(&s->in) < 16 ? buf_len(&s->in) : 16));
 	}
 }
