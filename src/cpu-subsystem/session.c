@@ -225,29 +225,29 @@ p9link_free(struct p9link *l)
 		return;
 	if (getenv("CPU_PROXY_DEBUG") != NULL) {
 		const struct p9proxy_stats *st = p9proxy_stats(l->px);
+		const struct { const char *name; uint64_t v; } f[] = {
+			{ "fwd", st->fwd }, { "walk", st->walk },
+			{ "enoent", st->enoent }, { "getattr", st->getattr },
+			{ "clunk", st->clunk }, { "clone", st->clone },
+			{ "flush", st->flush }, { "mat", st->mat },
+			{ "attrs", st->attrs }, { "prefetch-used", st->prefetch_hit },
+			{ "prefetch", st->prefetch }, { "listed-read", st->list_read },
+			{ "listed-open", st->list_open }, { "getattr-ahead-used", st->ga_hit },
+			{ "getattr-ahead", st->ga }, { "ahead", st->spec },
+			{ "parked", st->parked }, { "readlink", st->readlink },
+			{ "version", st->version }, { "attach", st->attach },
+			/* what it holds now */
+			{ "ents", st->ents }, { "dirs", st->dirs }, { "fids", st->fids },
+			{ "list-bytes", st->list_bytes }, { "prefetched-bytes", st->pf_bytes },
+			{ "pend-slots", st->pend_slots },
+		};
+		char line[1024];
+		size_t i, o = 0;
 
-		log_warn("p9proxy: fwd %llu walk %llu enoent %llu getattr %llu "
-		    "clunk %llu clone %llu flush %llu mat %llu attrs %llu "
-		    "prefetch %llu/%llu listed %llu/%llu getattr-ahead %llu/%llu ahead %llu parked %llu "
-		    "readlink %llu version %llu attach %llu; held: ents %llu "
-		    "dirs %llu fids %llu lists %llu B prefetched %llu B pend %llu",
-		    (unsigned long long)st->fwd, (unsigned long long)st->walk,
-		    (unsigned long long)st->enoent, (unsigned long long)st->getattr,
-		    (unsigned long long)st->clunk, (unsigned long long)st->clone,
-		    (unsigned long long)st->flush, (unsigned long long)st->mat,
-		    (unsigned long long)st->attrs,
-		    (unsigned long long)st->prefetch_hit,
-		    (unsigned long long)st->prefetch,
-		    (unsigned long long)st->list_read,
-		    (unsigned long long)st->list_open,
-		    (unsigned long long)st->ga_hit, (unsigned long long)st->ga,
-		    (unsigned long long)st->spec, (unsigned long long)st->parked,
-		    (unsigned long long)st->readlink, (unsigned long long)st->version,
-		    (unsigned long long)st->attach, (unsigned long long)st->ents,
-		    (unsigned long long)st->dirs, (unsigned long long)st->fids,
-		    (unsigned long long)st->list_bytes,
-		    (unsigned long long)st->pf_bytes,
-		    (unsigned long long)st->pend_slots);
+		for (i = 0; i < sizeof(f) / sizeof(f[0]) && o < sizeof(line); i++)
+			o += (size_t)snprintf(line + o, sizeof(line) - o, " %s %llu",
+			    f[i].name, (unsigned long long)f[i].v);
+		log_warn("p9proxy:%s", line);
 	}
 	p9proxy_free(l->px);
 	l->px = NULL;
