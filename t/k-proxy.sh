@@ -140,4 +140,18 @@ check_eq "a file made on the client: in ls after the TTL" "0 1" "$(echo $out)"
 
 out=$(cpu cputest /usr/bin/python3 -c 'import json, email, http.client; print(json.dumps([1]))')
 check_eq "python3 imports through the proxy" "[1]" "$out"
+
+# A listing larger than cpu-subsystem's pause threshold for queued 9P
+# replies (128 KiB): the proxy needs the whole Rreaddir (msize 1 MiB),
+# so the wire must keep flowing while it arrives.  (Once it stopped, and
+# the session hung.)
+mkdir "$T/many"
+python3 -c "
+import os
+for i in range(8000): open(os.path.join('$T/many', 'a-file-with-a-longer-name-%05d' % i), 'w').close()
+"
+out=$(timeout 120 "$CPU" -F "$SSH_CONFIG" -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/many" \
+	cputest sh -c 'ls -f /srv | sort | md5sum; ls /srv | wc -l')
+check_eq "a 400 KiB listing through the proxy: whole, no hang" \
+	"$(echo $(ls -f "$T/many" | sort | md5sum) 8000)" "$(echo $out)"
 t_done

@@ -532,14 +532,26 @@ take_data_part(struct session *s)
 	frame_take_data_part(&s->in, n);
 }
 
+/*
+ * Only bytes waiting for the kernel's socket pause the wire.  Behind the
+ * proxy, a reply it needs whole (an Rreaddir, any reply to a request of
+ * its own) waits in the queue for its own end: pausing then would wait
+ * forever, so the proxy's queue counts only while its output to the
+ * kernel is backed up.
+ */
 static bool
 wire_paused(const struct session *s)
 {
+	const struct chan *c;
 	int i;
 
-	for (i = CH_9P; i < s->nch; i++)
-		if (s->ch[i].wfd >= 0 && buf_len(&s->ch[i].wq) >= WIRE_PAUSE_9P)
+	for (i = CH_9P; i < s->nch; i++) {
+		c = &s->ch[i];
+		if (c->wfd < 0 || c->wr_closed || buf_len(&c->wq) < WIRE_PAUSE_9P)
+			continue;
+		if (s->p9[i - CH_9P].px == NULL || buf_len(&s->p9[i - CH_9P].kout) > 0)
 			return true;
+	}
 	return false;
 }
 
