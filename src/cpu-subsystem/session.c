@@ -50,7 +50,6 @@
  * its processes do, so the pause is short, and a 9P read of 1 MiB still
  * streams (W1: as fast as with 1 MiB queued, 1 MiB less resident). */
 #define WIRE_PAUSE_9P		(128u * 1024)
-#define WIRE_OUT_PAUSE_9P	(256u * 1024)
 /* Part of a DATA frame worth passing on before the rest arrives. */
 #define DATA_PART_MIN		(4u * 1024)
 /* The 9P data now passes in pieces: an ADJUST per piece would be a write,
@@ -298,16 +297,11 @@ p9link_end(struct session *s, struct chan *c, struct p9link *l, const char *why)
 	buf_reset(&l->cout);
 }
 
-/* The kernel's socket is read only while the wire's output is short:
- * a 9P write of 1 MiB is then held once, not again in each of our
- * buffers up to the client's credit (the kernel waits meanwhile). */
 static bool
-p9link_want_read(const struct session *s, const struct chan *c,
-    const struct p9link *l)
+p9link_want_read(const struct chan *c, const struct p9link *l)
 {
 	return c->rfd >= 0 && !l->kin_eof && buf_room(&l->kin) > 0 &&
-	    buf_room(&l->cout) >= p9proxy_client_room(l->px) &&
-	    buf_len(&s->out) < WIRE_OUT_PAUSE_9P;
+	    buf_room(&l->cout) >= p9proxy_client_room(l->px);
 }
 
 /*
@@ -350,7 +344,7 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 		/* Only when poll said so: a read that would say EAGAIN is a
 		 * system call per round for nothing (poll is level-triggered,
 		 * so what one read leaves is reported again). */
-		if (l->readable && p9link_want_read(s, c, l)) {
+		if (l->readable && p9link_want_read(c, l)) {
 			l->readable = false;
 			n = buf_read_fd(&l->kin, c->rfd, buf_room(&l->kin));
 			if (n > 0)
@@ -834,7 +828,7 @@ session_run(const struct subsys_opts *opts)
 			if (i >= CH_9P && s.p9[i - CH_9P].px != NULL) {
 				struct p9link *l = &s.p9[i - CH_9P];
 
-				if (!s.wire_eof && p9link_want_read(&s, c, l)) {
+				if (!s.wire_eof && p9link_want_read(c, l)) {
 					pfd[n] = (struct pollfd){ .fd = c->rfd, .events = POLLIN };
 					idx_rd[i] = n++;
 				}
