@@ -73,7 +73,7 @@ sed -e "s/^Port .*/Port $BPORT/" -e "s|^PidFile .*|PidFile $T/b/pid|" -e '/^Incl
 "$SSHD" -f "$T/b/sshd_config" -E "$T/b/log"
 bastion_stop() { [ -s "$T/b/pid" ] && kill "$(cat "$T/b/pid")"; }
 t_at_exit bastion_stop
-wait_for 50 test -s "$T/b/pid"
+wait_for 1800 test -s "$T/b/pid"
 printf '[127.0.0.1]:%s %s\n' "$BPORT" "$(cut -d' ' -f1,2 "$S/host_key.pub")" >> "$S/known_hosts"
 cat >> "$SSH_CONFIG" <<CFG
 Host bastion

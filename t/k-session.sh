@@ -53,8 +53,10 @@ NS="/lib:/lib64:/usr:/bin:/etc:$T/home"
 cpu -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/home" cputest sh -c "echo written-remotely > /srv/out.txt"
 check_eq "a file written remotely appears on the client" written-remotely "$(cat "$T/home/out.txt" 2>/dev/null)"
 echo v1 > "$T/home/live.txt"
-out=$(cd "$T/home" && { cpu -namespace="$NS" cputest sh -c "cat live.txt; while [ \"\$(cat live.txt)\" = v1 ]; do sleep 0.1; done; cat live.txt" &
-	sleep 3; echo v2 > "$T/home/live.txt"; wait; })
+# The remote marks its first read; only then does the client change the file.
+rm -f "$T/home/read1.marker"
+out=$(cd "$T/home" && { cpu -namespace="$NS" cputest sh -c "cat live.txt; : > read1.marker; while [ \"\$(cat live.txt)\" = v1 ]; do sleep 0.1; done; cat live.txt" &
+	wait_for 1800 test -e "$T/home/read1.marker"; echo v2 > "$T/home/live.txt"; wait; })
 check_eq "a client-side change is seen by the next remote read (cwd)" "v1 v2" "$(echo $out)"
 
 # A namespace entry that does not exist: one warning, the session goes on.
@@ -72,23 +74,28 @@ out=$(CPU_FSTAB="tmpfs /opt tmpfs size=1m 0 0" cpu cputest sh -c 'echo "[${CPU_F
 check_eq "CPU_FSTAB is removed from the command's environment" "[unset]" "$out"
 
 # Privacy: a second session and an outside process see none of it.
-cpu cputest sh -c "touch /tmp/first-session-file; sleep 4" &
+# The first session says when its file exists, and stays until told to go.
+rm -f "$T/home/first.up" "$T/home/first.go"
+cpu -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/home" cputest sh -c \
+	"touch /tmp/first-session-file && : > /srv/first.up; while [ ! -e /srv/first.go ]; do sleep 0.1; done" &
 first=$!
-sleep 2
+wait_for 1800 test -e "$T/home/first.up"
+check "the first session is up" test -e "$T/home/first.up"
 out=$(cpu cputest sh -c 'ls /tmp/first-session-file 2>&1; grep -c " 9p " /proc/mounts')
 check "a second session does not see the first's /tmp" sh -c "echo '$out' | grep -q 'No such file'"
 check "an outside process sees no session mount" sh -c "! grep -q ' 9p ' /proc/mounts && test ! -e /tmp/first-session-file"
+: > "$T/home/first.go"
 wait "$first"
 
 # Disconnect: kill the client; no process or mount of the session stays.
 "$CPU" -F "$SSH_CONFIG" cputest sh -c 'sleep 300; : cpu-k-session-marker' &
 pid=$!
-wait_for 100 pgrep -f cpu-k-session-marker >/dev/null
+wait_for 1800 pgrep -f cpu-k-session-marker >/dev/null
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 gone() { ! pgrep -f "$1" >/dev/null; }
-check "after the client is killed no session process remains" wait_for 80 gone cpu-k-session-marker
-check "after the client is killed no nsexec or subsystem remains" wait_for 50 gone "cpu-subsystem"
+check "after the client is killed no session process remains" wait_for 1800 gone cpu-k-session-marker
+check "after the client is killed no nsexec or subsystem remains" wait_for 1800 gone "cpu-subsystem"
 
 # F05: stdout stalled (its reader sleeps) while the command writes 50 MiB
 # to it, and another process of the session reads and writes the client's
@@ -97,7 +104,7 @@ rm -f "$T/home/f05.marker"
 head -c 33554432 /dev/zero > "$T/home/big"
 cpu -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/home" cputest sh -c \
 	'head -c 52428800 /dev/zero & cat /srv/big >/dev/null && echo ok > /srv/f05.marker; wait' |
-	{ wait_for 150 test -s "$T/home/f05.marker" && echo marker-before-reading > "$T/f05.order"; wc -c > "$T/f05.count"; }
+	{ wait_for 1800 test -s "$T/home/f05.marker" && echo marker-before-reading > "$T/f05.order"; wc -c > "$T/f05.count"; }
 check "F05 9P traffic completes while stdout is stalled" grep -q marker-before-reading "$T/f05.order"
 check_eq "F05 then every stdout byte arrives" 52428800 "$(tr -d ' ' < "$T/f05.count")"
 
@@ -110,15 +117,17 @@ check_eq "find over $n_local entries with a 1024-descriptor soft limit" "$n_loca
 
 # F01: the ssh connection drops while the remote reads the client's files.
 head -c 268435456 /dev/zero > "$T/home/big"
+rm -f "$T/home/f01.reading"
 "$CPU" -F "$SSH_CONFIG" -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/home" cputest \
-	sh -c 'while :; do cat /srv/big; done; : cpu-f01-marker' >/dev/null 2>"$T/f01.err" &
+	sh -c 'head -c 1048576 /srv/big >/dev/null && : > /srv/f01.reading; while :; do cat /srv/big; done; : cpu-f01-marker' >/dev/null 2>"$T/f01.err" &
 pid=$!
-wait_for 100 pgrep -f cpu-f01-marker >/dev/null
-sleep 1
+# The session is up and reading the client's files once it says so.
+wait_for 1800 test -e "$T/home/f01.reading"
+check "F01 the remote is reading the client's files" test -e "$T/home/f01.reading"
 pkill -KILL -f -- "-s -- cputest cpu"
 wait "$pid"
 check_eq "F01 ssh killed: cpu exits 255" 255 "$?"
 check "F01 ssh killed: 'connection to cputest lost'" grep -q "connection to cputest lost" "$T/f01.err"
-check "F01 no remote process remains" wait_for 80 gone cpu-f01-marker
-check "F01 no session mount remains" wait_for 50 sh -c '! grep -q " 9p " /proc/mounts'
+check "F01 no remote process remains" wait_for 1800 gone cpu-f01-marker
+check "F01 no session mount remains" wait_for 1800 sh -c '! grep -q " 9p " /proc/mounts'
 t_done

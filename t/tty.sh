@@ -27,7 +27,7 @@ $TM new-session -d -s keep "sleep 100000"
 
 screen() { $TM capture-pane -p -t t; }
 # wait_screen PATTERN [TENTHS]: until the pane shows PATTERN.
-wait_screen() { wait_for "${2:-100}" sh -c "$TM capture-pane -p -t t | grep -q -- \"\$1\"" _ "$1"; }
+wait_screen() { wait_for "${2:-1800}" sh -c "$TM capture-pane -p -t t | grep -q -- \"\$1\"" _ "$1"; }
 keys() { $TM send-keys -t t "$@"; }
 
 # The pane runs a wrapper that records the terminal modes before and
@@ -93,7 +93,7 @@ keys 'clear; cat '"$T/vi.txt" Enter
 check "vi opens, edits and quits" wait_screen '^written in vi'
 
 keys 'exit 3' Enter
-check "the shell's exit status is cpu's" wait_for 100 grep -qsx 'rc=3' "$T/rc"
+check "the shell's exit status is cpu's" wait_for 1800 grep -qsx 'rc=3' "$T/rc"
 check "terminal modes after cpu equal those before" cmp -s "$T/before" "$T/after"
 
 # Piped output is not mangled into CRLF, even with a terminal on stdin.
@@ -107,7 +107,7 @@ check "stdout to a file has no CR though stdin is a tty" sh -c "! grep -q \$(pri
 start_pane cputest
 wait_screen 'CPU-PROMPT>'
 keys Enter '~.'
-check "~. ends the session (255)" wait_for 100 grep -qsx 'rc=255' "$T/rc"
+check "~. ends the session (255)" wait_for 1800 grep -qsx 'rc=255' "$T/rc"
 check "~.: terminal modes restored" cmp -s "$T/before" "$T/after"
 start_pane -e none cputest
 wait_screen 'CPU-PROMPT>'
@@ -120,18 +120,18 @@ keys 'exit' Enter
 start_pane cputest
 wait_screen 'CPU-PROMPT>'
 keys 'sleep 300; : cpu-tty-marker' Enter
-wait_for 50 pgrep -f cpu-tty-marker >/dev/null
+wait_for 1800 pgrep -f cpu-tty-marker >/dev/null
 pkill -f -- "-s -- cputest cpu"
-check "killing ssh: cpu exits 255" wait_for 100 grep -qsx 'rc=255' "$T/rc"
+check "killing ssh: cpu exits 255" wait_for 1800 grep -qsx 'rc=255' "$T/rc"
 check "killing ssh: terminal modes restored" cmp -s "$T/before" "$T/after"
 gone() { ! pgrep -f cpu-tty-marker >/dev/null; }
-check "killing ssh: no remote process remains" wait_for 80 gone
+check "killing ssh: no remote process remains" wait_for 1800 gone
 
 # SIGTERM to cpu with a pty: terminal restored, status 143.
 start_pane cputest
 wait_screen 'CPU-PROMPT>'
 pkill -TERM -f "^$CPU -F $SSH_CONFIG"
-check "SIGTERM to cpu: exit 143" wait_for 100 grep -qsx 'rc=143' "$T/rc"
+check "SIGTERM to cpu: exit 143" wait_for 1800 grep -qsx 'rc=143' "$T/rc"
 check "SIGTERM to cpu: terminal modes restored" cmp -s "$T/before" "$T/after"
 
 # -T refuses a pty; -t forces one.

@@ -37,7 +37,8 @@ UsePAM no
 StrictModes no
 AcceptEnv LANG LC_*
 LogLevel ERROR
-MaxStartups 100:30:200
+MaxStartups 200:30:400
+LoginGraceTime 600
 MaxSessions 100
 CFG
 	"$SSHD" -t -f "$S/sshd_config" || { echo "sshd -t failed" >&2; return 1; }
@@ -56,7 +57,7 @@ Host *
 	StrictHostKeyChecking yes
 	BatchMode yes
 	LogLevel ERROR
-	ConnectTimeout 10
+	ConnectTimeout 300
 CFG
 	export SSH_CONFIG
 }
@@ -69,7 +70,7 @@ sshd_free_port() {
 
 sshd_start() {
 	"$SSHD" -f "$S/sshd_config" -E "$S/sshd.log"
-	wait_for 50 test -s "$S/sshd.pid" || { echo "sshd did not start" >&2; cat "$S/sshd.log" >&2; return 1; }
+	wait_for 1800 test -s "$S/sshd.pid" || { echo "sshd did not start" >&2; cat "$S/sshd.log" >&2; return 1; }
 	t_at_exit sshd_stop
 }
 
