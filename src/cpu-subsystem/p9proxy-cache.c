@@ -1,0 +1,245 @@
+/*
+ * p9proxy-cache.c: the attribute cache.  Directories (adir: generation,
+ * completeness, a whole listing kept for the TTL) and their entries
+ * (aent: one Rgetattr body, a negative answer or a symlink target), both
+ * in hash tables bounded by MAX_DIRS/MAX_ENTS, and the freshness rule.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "p9proxy-int.h"
+
+/* ---- the attribute cache ----------------------------------------- */
+
+static unsigned
+hash_name(uint64_t dir, const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL ^ dir;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
+	return (unsigned)(h ^ h >> 29);
+}
+
+struct adir *
+dir_get(struct p9proxy *px, uint64_t path)
+{
+	struct adir *d;
+
+	for (d = px->dirs[path % DIR_BUCKETS]; d != NULL; d = d->next)
+		if (d->path == path)
+			return d;
+	return NULL;
+}
+
+void
+cache_flush(struct p9proxy *px)
+{
+	struct aent *e, *en;
+	struct adir *d, *dn;
+	unsigned i;
+
+	for (i = 0; i < ENT_BUCKETS; i++) {
+		for (e = px->ents[i]; e != NULL; e = en) {
+			en = e->next;
+			free(e->target);
+			free(e);
+		}
+		px->ents[i] = NULL;
+	}
+	for (i = 0; i < DIR_BUCKETS; i++) {
+		for (d = px->dirs[i]; d != NULL; d = dn) {
+			dn = d->next;
+			free(d->list);
+			free(d);
+		}
+		px->dirs[i] = NULL;
+	}
+	px->nents = px->ndirs = 0;
+	px->list_bytes = 0;
+	px->epoch++;		/* listings in progress are incomplete now */
+}
+
+struct adir *
+dir_make(struct p9proxy *px, uint64_t path)
+{
+	struct adir *d;
+
+	if ((d = dir_get(px, path)) != NULL)
+		return d;
+	if (px->ndirs >= MAX_DIRS)
+		cache_flush(px);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->path = path;
+	d->gen = ++px->gen_seq;
+	d->next = px->dirs[path % DIR_BUCKETS];
+	px->dirs[path % DIR_BUCKETS] = d;
+	px->ndirs++;
+	return d;
+}
+
+bool
+fresh(const struct p9proxy *px, long long t, long long now)
+{
+	return now - t < px->ttl && now >= t;
+}
+
+void
+list_drop(struct p9proxy *px, struct adir *d)
+{
+	if (d->list == NULL)
+		return;
+	px->list_bytes -= d->list_len;
+	free(d->list);
+	d->list = NULL;
+	d->list_len = 0;
+}
+
+/*
+ * Keep a directory's whole listing (the Rreaddir m that answered
+ * Treaddir(0, count) and reached its end) so that, within the TTL, the
+ * kernel's next Tlopen + Treaddir of it are answered here
+ * (try_open_listed(), try_readdir_listed()).
+ */
+bool
+list_store(struct p9proxy *px, struct adir *d, const uint8_t *m, size_t len,
+    uint64_t last, long long t, bool spec)
+{
+	struct adir *o;
+	unsigned i;
+
+	list_drop(px, d);
+	if (len > LIST_ONE_MAX)
+		return false;
+	if (px->list_bytes + len > LIST_BYTES_MAX) {
+		if (spec)
+			return false;	/* asked ahead: never at the cost of others */
+		for (i = 0; i < DIR_BUCKETS; i++)
+			for (o = px->dirs[i]; o != NULL; o = o->next)
+				list_drop(px, o);
+	}
+	if ((d->list = malloc(len)) == NULL)
+		return false;
+	memcpy(d->list, m, len);
+	d->list_len = len;
+	d->list_gen = d->gen;
+	d->list_last = last;
+	d->list_t = t;
+	d->list_spec = spec;
+	px->list_bytes += len;
+	return true;
+}
+
+/* The directory's stored listing, if still good now. */
+struct adir *
+listed_dir(struct p9proxy *px, const struct pfid *f, long long now)
+{
+	struct adir *d;
+
+	if (f == NULL || f->state == F_DEAD || !f->qid_known ||
+	    !(f->qid.type & P9_QTDIR) || (d = dir_get(px, f->qid.path)) == NULL ||
+	    d->list == NULL || d->list_gen != d->gen || !fresh(px, d->list_t, now))
+		return NULL;
+	return d;
+}
+
+/* Forget what is known of a directory's names (not its own attributes). */
+void
+dir_invalidate(struct p9proxy *px, uint64_t path)
+{
+	struct adir *d = dir_get(px, path);
+
+	if (d != NULL) {
+		d->gen = ++px->gen_seq;
+		d->complete = false;
+		list_drop(px, d);
+	}
+}
+
+uint64_t
+attr_qid_path(const uint8_t *attr)
+{
+	return le_get64(attr + 8 + 5);
+}
+
+void
+attr_qid(const uint8_t *attr, struct p9_qid *q)
+{
+	q->type = attr[8];
+	q->version = le_get32(attr + 9);
+	q->path = le_get64(attr + 13);
+}
+
+/* The entry's attributes (and link target) are no longer known. */
+void
+ent_forget(struct aent *e)
+{
+	e->has_attr = false;
+	free(e->target);
+	e->target = NULL;
+	e->targetlen = 0;
+}
+
+/* New attributes for an entry; a link's target stays if it is the same
+ * file (a symlink's target never changes). */
+void
+ent_set_attr(struct aent *e, const uint8_t *attr, long long t)
+{
+	if (e->has_attr && attr_qid_path(e->attr) != attr_qid_path(attr))
+		ent_forget(e);
+	memcpy(e->attr, attr, P9ATTR_ATTR);
+	e->has_attr = true;
+	e->neg = false;
+	e->t = t;
+}
+
+/* The entry (dir, name) of the directory's current listing, or NULL. */
+struct aent *
+ent_get(struct p9proxy *px, const struct adir *d, const char *s, size_t n)
+{
+	struct aent *e;
+
+	for (e = px->ents[hash_name(d->path, s, n) % ENT_BUCKETS]; e; e = e->next)
+		if (e->dir == d->path && e->namelen == n &&
+		    memcmp(e->name, s, n) == 0)
+			return e->gen == d->gen ? e : NULL;
+	return NULL;
+}
+
+/* Find or add (dir, name) in the current listing; a stale one is reused. */
+struct aent *
+ent_make(struct p9proxy *px, struct adir *d, const char *s, size_t n)
+{
+	unsigned h = hash_name(d->path, s, n) % ENT_BUCKETS;
+	struct aent *e;
+
+	for (e = px->ents[h]; e != NULL; e = e->next)
+		if (e->dir == d->path && e->namelen == n &&
+		    memcmp(e->name, s, n) == 0) {
+			if (e->gen != d->gen) {
+				e->gen = d->gen;
+				ent_forget(e);
+				e->neg = false;
+			}
+			return e;
+		}
+	if (px->nents >= MAX_ENTS)
+		return NULL;	/* the caller flushes and gives up this one */
+	if ((e = calloc(1, sizeof(*e) + n)) == NULL)
+		return NULL;
+	e->dir = d->path;
+	e->gen = d->gen;
+	e->namelen = (uint16_t)n;
+	memcpy(e->name, s, n);
+	e->next = px->ents[h];
+	px->ents[h] = e;
+	px->nents++;
+	return e;
+}
