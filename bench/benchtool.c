@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * benchtool: the small helper of `make bench` (bench/README.md).
  *

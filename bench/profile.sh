@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # profile.sh: where a 9P round trip goes (issue 6 item 10).  Run as root on
 # a kernel with 9p, by `bench/run -P` through t/lib/uml-run.
 #

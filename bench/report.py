@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """report.py RUNDIR [--doc FILE]: tables of a bench/run result directory.
 
 Reads RUNDIR/raw.txt (bench/uml-bench.sh) and RUNDIR/count*.trace (the

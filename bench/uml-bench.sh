@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # uml-bench.sh: the measuring half of `make bench`, run as root on a kernel
 # with 9p (t/lib/uml-run boots user-mode-linux for it).  bench/run prepares
 # the data and the environment and reads the results with bench/report.py.

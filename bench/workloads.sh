@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # workloads.sh [VAR=value...] MODE ROOT DATA BENCHTOOL [COMM...]: the workloads of one
 # measured session (bench/README.md).  Run by bench/uml-bench.sh: through
 # cpu it is the remote command (bash, ROOT=/, DATA=/tmp/cpu/<scratch>); for

@@ -1,11 +1,13 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # check-all.sh: the full test suite, as README and CI run it.
 #   1. build with warnings as errors and run `make check` (kernel 9p tests
 #      run in user-mode-linux where this kernel has no 9p);
 #   2. the unit and protocol tests again under ASan+UBSan;
 #   3. make distcheck;
 #   4. the Debian packages built and installed into a throwaway root in
-#      user-mode-linux, with sessions against its sshd (make deb deb-check).
+#      user-mode-linux, with sessions against its sshd (make deb deb-check);
+#      lintian on the .changes must report no error and no warning.
 # Ends with one line "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
@@ -50,7 +52,14 @@ echo "== make distcheck"
 	{ fail=$((fail + 1)); rc=1; tail -n 40 build/main/distcheck.log; }
 
 echo "== Debian packages: build, install into a throwaway root, run sessions"
-if ( cd build/main && make deb >deb.log 2>&1 && make deb-check ); then
+lint() {	# lintian on the .changes: no error, no warning (info tags shown)
+	lintian --fail-on error,warning -I deb-build/*.changes >lintian.log 2>&1
+	r=$?
+	grep -v 'root privileges' lintian.log
+	echo "lintian: exit $r"
+	return $r
+}
+if ( cd build/main && make deb >deb.log 2>&1 && lint && make deb-check ); then
 	pass=$((pass + 1))
 else
 	fail=$((fail + 1)); rc=1

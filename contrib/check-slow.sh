@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # check-slow.sh [BUILDDIR]: the kernel tests (those that boot user-mode-linux,
 # need_9p_kernel) again, with the guest slowed to UML_CPU_QUOTA percent of
 # one CPU (default 25) by t/lib/uml-run's cgroup quota.  First shows that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # demo-session.sh: the demo itself (run by demo.sh on a kernel with 9p).
 . "$top_srcdir/t/lib/common.sh"
 . "$top_srcdir/t/lib/sshd.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # demo.sh: build cpu and run a demo session into a throwaway local sshd.
 # This machine's kernel may lack 9p; then the demo runs inside
 # user-mode-linux (t/lib/uml-run), with this machine's / as its root.

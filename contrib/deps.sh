@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # deps.sh: install what building and testing cpu needs on Debian 12
 # (idempotent: installs only what is missing).  Run as root.
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* buf: bounded byte queue and sticky read cursor.  See buf.h. */
 #include "config.h"
 

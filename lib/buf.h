@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * buf: the one bounded byte buffer that untrusted bytes go through.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* chan: flow-controlled mux channel.  See chan.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * chan: one flow-controlled mux channel between a local fd and the wire.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* frame: mux frame codec.  See frame.h and doc/protocol.md. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * frame: encode and decode mux frames (proto.h) in struct buf queues.
  * Decoding never trusts a length: the size field is checked against the

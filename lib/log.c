@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* log: stderr/syslog reporting for the programs.  See log.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * log: the one place programs report through.  Library code never calls
  * these except through a caller-supplied hook; programs call log_init()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p9: 9P2000.L message codec.  See p9.h. */
 #include "config.h"
 

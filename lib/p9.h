@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9: the 9P2000.L message codec.  No I/O, no policy: bytes <-> struct.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv-dir: Treaddir with the kernel's own directory cookies.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p9srv-fid: the fid table, shared descriptors, qids and wire names. */
 #include "config.h"
 

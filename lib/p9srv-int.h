@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv-int: what the server's files share.  Not for use outside lib/p9srv*.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv-io: Tlopen, Tlcreate, Tread, Twrite, Tfsync.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv-lock: Tlock and Tgetlock as open-file-description locks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv-ns: requests that change names in directories.  Every name has
  * passed name_from_wire() and every call is relative to a directory fid's

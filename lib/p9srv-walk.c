@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv-walk: Twalk, one component at a time, by descriptor.
  *

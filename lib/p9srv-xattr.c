@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv-xattr: Txattrwalk (read or list) and Txattrcreate (write on clunk).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv: framing, dispatch and the protocol invariants of the 9P server.
  * Every reply is produced by handle(), and only there: one reply per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9srv: the client's 9P2000.L file server, one instance per 9P channel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * proto.h: the cpu mux protocol carried on the `ssh -s HOST cpu` pipe.
  * doc/protocol.md is the prose version of this file; keep them in step.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* setup: encode/decode the session setup record.  See setup.h. */
 #include "config.h"
 

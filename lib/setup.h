@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * setup: the session setup record, sent once by the client in a SETUP
  * frame.  Encoding (all little-endian, strings are u32 length + bytes, no

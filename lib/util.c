@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* util: small shared helpers.  See util.h. */
 #include "config.h"
 

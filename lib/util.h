@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* util: small helpers shared by the programs.  Return 0 or -errno. */
 #ifndef CPU_UTIL_H
 #define CPU_UTIL_H

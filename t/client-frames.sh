@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # A hostile or broken cpu-subsystem, seen from the client (security.md
 # S10, S09): every case ends with one clear line and exit 255, at most one
 # exit status, no crash, no raw control character on the terminal.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # End to end through a real OpenSSH sshd, 9P off (issue 2 item 14): what
 # the article says must behave like ssh.
 . "$top_srcdir/t/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """fakesub: a hostile cpu-subsystem for the client (security.md S10).
 
 usage: fakesub.py SCENARIO   (run by `cpu -D "python3 fakesub.py SCENARIO"`)

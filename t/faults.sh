@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Faults on the stream (security.md F02, F05-F09, S09): cpu -D runs the
 # subsystem over pipes; S09 goes through a real sshd.
 . "$top_srcdir/t/lib/common.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz-frame: libFuzzer target for the mux stream decoder, the library
  * half of fuzz_mux_client_in / fuzz_mux_remote_in (security.md section 4).

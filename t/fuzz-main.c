@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz-main: run a libFuzzer target without libFuzzer.  Every input named
  * on the command line (a file, or a directory of files) is read into an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz-setup: libFuzzer target for the setup record decoder, the library
  * half of fuzz_setup_decode (security.md section 4).  The input is a raw

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # install: `make install DESTDIR=...` puts exactly the expected files in
 # the configured places (and nowhere else), grants no capability, writes
 # an sshd drop-in that names the installed cpu-subsystem; `make

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Fan-out (issue 7 item 5): pdsh and clush drive cpu to eight sshd
 # instances on 127.0.0.2-9 with the default namespace; then 32 concurrent
 # sessions to one host, after which processes, mounts and the client

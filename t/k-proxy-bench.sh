@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # By hand, not part of `make check`: what the 9P attribute proxy buys
 # (doc/9p-proxy.md, "Measurements").  Under user-mode-linux through the
 # test sshd:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The 9P attribute proxy (doc/9p-proxy.md): walks and getattrs answered
 # by cpu-subsystem from the attributes sent with each listing give the
 # same results as the files themselves, with far fewer round trips, and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # cpu sessions on the client's files, through the test sshd and the real
 # kernel 9p client (issue 4 item 8; issue 6 item 9): user-mode-linux here.
 . "$top_srcdir/t/lib/common.sh"

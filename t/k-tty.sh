@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # The article's first example, `cpu host` then `ls ~`: an interactive
 # shell with the client's files (kernel 9p: user-mode-linux here).
 . "$top_srcdir/t/lib/common.sh"

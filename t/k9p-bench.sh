@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # k9p-bench: read/write throughput of a file through the kernel 9p client
 # and our server, at several msizes (not part of `make check`; run by hand):
 #

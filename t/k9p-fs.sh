@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # k9p-fs: the client's 9P server under the Linux kernel's own 9p client.
 #
 # Mounts a scratch export through t/p9run over a socketpair (trans=fd) and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # kns-session: nsexec with the real kernel 9p client (in user-mode-linux
 # when this kernel has none), served by t/p9run: the 9P mount and its
 # options, binds from the client tree (merged-/usr symlinks on both

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # man-flags: cpu(1) documents exactly the flags that `cpu -h` lists.
 #
 # From `cpu -h`: every -flag word of the usage text, except the ssh

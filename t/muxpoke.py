@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """muxpoke: speak (or mangle) the cpu mux protocol at cpu-subsystem.
 
 usage: muxpoke.py SUBSYSTEM-ARGV... -- SCENARIO

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # A remote kernel without 9p: one clear line, exit 255 (issue 4 item 7).
 # Runs on this machine's kernel, which must lack 9p for the test to apply.
 . "$top_srcdir/t/lib/common.sh"

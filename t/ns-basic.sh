@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ns-basic: a root session on this kernel (no 9p): the private tmpfs, the
 # remote root at TMP/local, cwd, environment, exec errors, the status fd,
 # and that nothing escapes the session's namespace (N06, S08, S02).

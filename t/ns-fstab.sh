@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ns-fstab: fstab (-f) mounts that are allowed, and what they look like
 # (security.md S06): a user's binds and tmpfs are nosuid,nodev; a bind
 # does not make an unreadable file readable; a failed mount warns and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # ns-lib.sh: helpers for the nsexec tests (sourced, not run).
 #
 # Output is TAP-like ("ok N - what"); the script's exit status is what

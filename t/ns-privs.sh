@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ns-privs: the privilege model on this kernel.
 #   N04 credential state of the command (root login, ordinary login)
 #   N08 setuid installs refused; missing capabilities give one clear line

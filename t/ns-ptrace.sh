@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ns-ptrace (security.md N03): while nsexec holds its capabilities, the
 # user who started it cannot look inside: it is held in its validation
 # step (reading its environment from a FIFO nobody has written yet), then

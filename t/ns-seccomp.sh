@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ns-seccomp: the default policy checked behaviourally (security.md N10).
 # t/sysprobe makes each call with bad arguments: allowed, it fails with
 # EBADF/EFAULT/EINVAL/...; denied, with EPERM.  Root with -S none gives

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ns-symlink: mount targets through symlinks the user controls
 # (security.md S05): a link between the user's own directories is
 # followed; a link that leads to a refused place is refused by the path

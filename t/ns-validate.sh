@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # ns-validate: nsexec run directly by a local user (uid 65534, with the
 # installed file capabilities) or by root, with hostile arguments: each
 # is refused with exit 125 and one clear line before anything is mounted

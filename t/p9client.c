@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p9client: strict in-process 9P test client.  See p9client.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9client: a small, strict 9P2000.L test client that drives the server
  * in-process through p9conn_process().  Every reply is checked against

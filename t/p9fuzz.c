@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9fuzz: libFuzzer target for the 9P codec and server (configure
  * --enable-fuzz, clang).  The first input byte picks the mode:

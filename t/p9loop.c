@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9loop: the smallest event loop around p9conn_process(), for the test
  * tools p9serve and p9run.  Blocking I/O on one descriptor: read what is

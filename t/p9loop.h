@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p9loop: serve one 9P connection on a descriptor until EOF (test tools). */
 #ifndef CPU_T_P9LOOP_H
 #define CPU_T_P9LOOP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9serve: serve a directory over 9P2000.L on an inherited descriptor,
  * until EOF.  A test tool: the same server the cpu client runs, without

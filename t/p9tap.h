@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p9tap: the few TAP helpers the 9P unit tests share. */
 #ifndef CPU_T_P9TAP_H
 #define CPU_T_P9TAP_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Hostile setup records and frames at cpu-subsystem (security.md S01, S02,
 # S09, S10): each gets one clear ERROR line and a non-zero exit, before
 # anything is executed; nothing hangs.

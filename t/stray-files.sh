@@ -1,7 +1,9 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # stray-files.sh: every file git tracks at the top of the tree is one that
 # the build (Makefile.am, configure.ac) or the README names, so a file
-# committed by accident (an empty `cat` once was) fails here.
+# committed by accident (an empty `cat` once was) fails here; and every
+# tracked source file names its license (SPDX-License-Identifier, COPYING).
 . "$top_srcdir/t/lib/common.sh"
 
 command -v git >/dev/null 2>&1 || skip_all "git is not installed"
@@ -21,4 +23,14 @@ for f in $(git -C "$top_srcdir" ls-files | grep -v /); do
 	named "$f" || stray="$stray $f"
 done
 check_eq "every tracked top-level file is named by the build or README" "" "$stray"
+
+unlicensed=""
+for f in $(git -C "$top_srcdir" ls-files -- '*.c' '*.h' '*.sh' '*.py' '*.inc' \
+    Makefile.am configure.ac 't/lib/*' 'bench/*' 'contrib/*' debian/rules); do
+	case $f in *.md|*/README*|t/corpus/*) continue ;; esac
+	[ -f "$top_srcdir/$f" ] || continue
+	head -n 3 "$top_srcdir/$f" | grep -q 'SPDX-License-Identifier: BSD-3-Clause' ||
+		unlicensed="$unlicensed $f"
+done
+check_eq "every tracked source file carries SPDX-License-Identifier: BSD-3-Clause" "" "$unlicensed"
 t_done

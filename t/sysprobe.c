@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sysprobe: try syscalls and print how each one failed, one per line:
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # Interactive sessions in a real terminal (issue 5): tmux drives cpu
 # through the test sshd.  9P is off here (the same machine serves both
 # sides); t/k-tty.sh repeats the prompt test with the client's files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-buf: the bounded buffer and the sticky read cursor (lib/buf.c).
  * Every untrusted byte passes through these, so the tests stress the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-chan: flow control of one mux channel (lib/chan.c).  The sender
  * never exceeds its credit, the receiver never queues more than its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-frame: the mux frame codec (lib/frame.c): every type round trips,
  * every truncation waits, every impossible header is refused early, and

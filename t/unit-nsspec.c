@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-nsspec: the nsexec parsers, without any privilege or kernel help.
  * Namespace spec (S04), fstab policy (S06), 9p option strings (S07),

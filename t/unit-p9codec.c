@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-p9codec: the 9P2000.L codec on its own.
  *

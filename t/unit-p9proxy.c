@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-p9proxy: the remote side's 9P attribute proxy
  * (src/cpu-subsystem/p9proxy.c, doc/9p-proxy.md), driven with scripted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-p9srv: the 9P server in-process, driven by the strict test client
  * (p9client.c), against a temporary export with canaries outside it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-setup: the setup record codec (lib/setup.c), security cases S01
  * and S02 as far as the decoder goes: sizes and counts checked before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit-util: the small helpers (lib/util.c) that guard names from the
  * peer, parse numbers, map signal names, and set up a clean fd table; plus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * unit.h: the whole test framework for the t/unit-*.c programs.
  *

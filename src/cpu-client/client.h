@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cpu client: internal interfaces between its files. */
 #ifndef CPU_CLIENT_H
 #define CPU_CLIENT_H

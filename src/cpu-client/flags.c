@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * flags: cpu's command line, compatible with u-root cpu as its article
  * uses it: Go-style flags with one or two dashes, `-flag=value` or

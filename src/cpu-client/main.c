@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpu: run a command on another machine with this machine's files.
  * `cpu host cmd` runs the user's ssh as `ssh -s host cpu`; the remote

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9chan: a 9P channel of the mux served in-process.  Requests arrive as
  * DATA into the channel's receive queue; p9srv turns whole requests into

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p9chan: glue between a mux channel and the in-process 9P server. */
 #ifndef CPU_P9CHAN_H
 #define CPU_P9CHAN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * transport: the byte pipe to cpu-subsystem.  Normally the user's own
  * ssh, run as `ssh -T -e none ... -s -- HOST cpu` so that ~/.ssh/config,

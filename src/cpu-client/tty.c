@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tty: the user's terminal goes raw for a session with a remote pty and is
  * restored on every way out (tty_restore is called from the exit paths and

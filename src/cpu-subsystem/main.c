@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cpu-subsystem: the remote half of cpu, started by stock sshd through
  * `Subsystem cpu /path/cpu-subsystem` as the logged-in user.  Its stdin and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-answer.c: the local answers to the kernel (try_*): a walk or
  * getattr of a cached name, attach, version, readlink, flush, a lazy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-cache.c: the attribute cache.  Directories (adir: generation,
  * completeness, a whole listing kept for the TTL) and their entries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-client.c: the dispatch of the client's R-messages: replies to
  * our own requests are consumed here, the others learnt from and given

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-fid.c: the fid table and the tag table.  A fid is real (the
  * client knows it), virtual (answered here: a real base plus names) or

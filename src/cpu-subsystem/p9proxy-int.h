@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-int.h: what the files of the 9P proxy share among themselves
  * (never included outside src/cpu-subsystem/p9proxy*.c): its bounds, the

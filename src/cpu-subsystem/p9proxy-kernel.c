@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-kernel.c: the dispatch of the kernel's T-messages.  Each one
  * is answered here (p9proxy-answer.c) or forwarded with a tag of ours,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-learn.c: what the client's replies teach the cache: listings
  * and their end, ENOENT, the attributes of a walk, and the replies to

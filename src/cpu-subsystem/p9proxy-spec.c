@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-spec.c: listings asked ahead.  When the kernel has read a
  * whole listing, the subdirectories' listings are asked with fids of our

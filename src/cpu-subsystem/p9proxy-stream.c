@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy-stream.c: an Rread larger than STREAM_MIN passes to the kernel
  * as it arrives (its header now, the payload in pieces of at most

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy: answer the kernel's per-entry Twalk/Tgetattr/Tclunk from the
  * attributes the client sends with each directory listing.  See

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9proxy: the remote side's 9P "readdirplus" proxy, one per 9P channel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cpu-subsystem: internal interfaces between its files. */
 #ifndef CPU_SUBSYS_H
 #define CPU_SUBSYS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * env: the command's environment, handed over as NUL-separated
  * "NAME=value" records on a descriptor.

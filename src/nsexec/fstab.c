@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fstab: the session's extra mounts, in fstab(5) text.
  *

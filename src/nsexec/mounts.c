@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mounts: the privileged mount sequence of a session, in order.
  *

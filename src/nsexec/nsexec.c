@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nsexec: build a cpu session's private mount namespace and exec the
  * user's command in it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nsexec: internal interfaces between the small files of the helper.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nspath: what a path handed to nsexec must look like, and where nothing
  * may be mounted.

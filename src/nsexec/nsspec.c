@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nsspec: the u-root namespace spec, "remote[=local](:remote[=local])*".
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p9opts: the one place the 9p mount option string is written.
  *

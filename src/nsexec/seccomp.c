@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * seccomp: the session's syscall policy, loaded as the very last step
  * before execve (as bubblewrap does), so the filter never has to allow

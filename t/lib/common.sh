@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # common.sh: sourced by the t/*.sh tests.
 #   . "$top_srcdir/t/lib/common.sh"
 # Provides a scratch dir ($T), TAP-style ok/not ok lines, and the paths of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # sshd.sh: a private OpenSSH server for end-to-end tests.
 #   . "$top_srcdir/t/lib/sshd.sh"; sshd_setup; sshd_start
 # Everything lives in $T/ssh: a generated host key, a generated user key in

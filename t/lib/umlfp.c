@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * umlfp.c: an LD_PRELOAD shim for user-mode-linux on hosts whose XSAVE area
  * is larger than UML's (AVX-512, AMX).  UML hands PTRACE_SETREGSET
