@@ -441,8 +441,44 @@ def main():
     with open(os.path.join(args[0], "report.md"), "w") as f:
         f.write(text)
     if doc:
-        with open(doc, "w") as f:
-            f.write(text)
+        write_doc(doc, args[0], text)
+
+
+def kernel_series(rundir):
+    """The guest kernel's major.minor ("6.1", "6.12") from raw.txt."""
+    with open(os.path.join(rundir, "raw.txt")) as f:
+        for line in f:
+            m = re.match(r"INFO kernel (\d+\.\d+)", line)
+            if m:
+                return m.group(1)
+    return "?"
+
+
+def write_doc(doc, rundir, text):
+    """Each guest kernel keeps its own section of DOC: a run replaces only
+    its kernel's, so `make bench UML_KERNEL=...` on each fills the file."""
+    begin = re.compile(r"^<!-- kernel (\S+) -->$", re.M)
+    sections = {}
+    try:
+        with open(doc) as f:
+            old = f.read()
+    except OSError:
+        old = ""
+    for m in begin.finditer(old):
+        k = m.group(1)
+        end = old.find("<!-- end kernel %s -->" % k, m.end())
+        if end > 0:
+            sections[k] = old[m.end():end].strip("\n") + "\n"
+    ver = kernel_series(rundir)
+    body = text.split("\n", 1)[1].lstrip("\n")
+    sections[ver] = "## Guest kernel %s\n\n%s" % (ver, body.replace("\n## ", "\n### "))
+    order = sorted(sections, key=lambda k: [int(x) if x.isdigit() else 0 for x in k.split(".")])
+    with open(doc, "w") as f:
+        f.write("# cpu benchmarks (issue 6)\n\n")
+        f.write("One section per guest kernel; `make bench` (or `make bench\n")
+        f.write("UML_KERNEL=... UML_MODULES=...`) replaces its kernel's section.\n\n")
+        for k in order:
+            f.write("<!-- kernel %s -->\n%s<!-- end kernel %s -->\n\n" % (k, sections[k], k))
 
 
 if __name__ == "__main__":
