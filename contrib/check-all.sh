@@ -34,6 +34,7 @@ for f in $(find . -name '*.log' -path '*/t/*'); do
 done
 count .
 cd "$top"
+. contrib/check-kernel.sh uml-6.12
 
 echo "== unit and protocol tests under ASan+UBSan"
 asan_tests="$(cd "$top" && ls t/unit-*.c | sed 's/\.c$//' | tr '\n' ' ')"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # mountopts.sh: read a mount's options as a set, whatever the kernel's
 # spelling and order (6.1 shows "loose", 6.6+ "cache=0xf" and "noxattr").
 # Sourced by tests; works on /proc/mounts and on mountinfo output.
