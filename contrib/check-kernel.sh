@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # check-kernel.sh NAME: the kernel tests of `make check` (those that boot
 # user-mode-linux) again on a second guest kernel, when ../shared/kernels/NAME
 # is there (it installs that kernel and prints UML_KERNEL/UML_MODULES, e.g.

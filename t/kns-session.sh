@@ -178,7 +178,9 @@ expect_in "$T/out" "^only-in-client\$" "-C: /bin from the cached connection work
 check "-C: /bin is bound from the second, cached connection" \
     eval 'mount_is_cached "$T/out" /usr/bin && has_opts "$T/out" /usr/bin rfd=4'
 check "-C: other binds come from the coherent connection" \
-    eval '! mount_is_cached "$T/out" "$T/m1" && has_opts "$T/out" "$T/m1" rw sync dirsync access=client rfd=3'
+    eval '! mount_is_cached "$T/out" "$T/m1" && has_opts "$T/out" "$T/m1" rw access=client rfd=3'
+# (6.1 shows cache=none as sync,dirsync on the superblock; 6.12 does not.)
+[ "${tap_failed:-0}" -eq 0 ] || { echo "# $T/m1:"; mount_opts "$T/out" "$T/m1" | sed 's/^/#   /'; }
 # (Linux shows no msize= when it is its default, 128 KiB.)
 check "-C: the cached connection's msize (its readahead) is capped at 128 KiB" \
     eval 'msize_is "$T/out" /usr/bin 131072 && has_opts "$T/out" /usr/bin access=client trans=fd rfd=4'
