@@ -47,7 +47,6 @@ mkdir -p build/asan && cd build/asan
 count .
 cd "$top"
 
-echo "== kernel tests again, the guest at 25% of one CPU"; contrib/check-slow.sh build/main | tee build/main/slow.log; eval "$(tail -n 1 build/main/slow.log | awk '{print "pass=$((pass+" $1 ")) fail=$((fail+" $3 ")) skip=$((skip+" $5 "))"}')"
 echo "== make distcheck"
 ( cd build/main && make -j2 distcheck TESTS="t/unit-buf t/unit-frame t/unit-p9codec t/setup-frames.sh t/client-frames.sh" >distcheck.log 2>&1 ) && pass=$((pass + 1)) ||
 	{ fail=$((fail + 1)); rc=1; tail -n 40 build/main/distcheck.log; }
