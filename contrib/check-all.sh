@@ -14,15 +14,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 pass=0 fail=0 skip=0 rc=0
 
-count() {	# count LOGDIR: add up automake's .trs results
-	for f in $(find "$1" -name '*.trs' 2>/dev/null); do
-		case $(sed -n 's/^:test-result: //p' "$f" | head -n 1) in
-		PASS|XFAIL) pass=$((pass + 1)) ;;
-		SKIP) skip=$((skip + 1)) ;;
-		*) fail=$((fail + 1)); echo "FAILED: ${f%.trs}" ;;
-		esac
-	done
-}
+. contrib/check-lib.sh
 
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
 

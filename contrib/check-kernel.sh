@@ -15,15 +15,7 @@ ktests="t/kns-session.sh t/k9p-fs.sh t/k-session.sh t/k-tty.sh t/k-fanout.sh t/k
 kalone=0
 if ! declare -F count >/dev/null; then
 	kalone=1 pass=0 fail=0 skip=0 rc=0
-	count() {
-		for f in $(find "$1" -name '*.trs' 2>/dev/null); do
-			case $(sed -n 's/^:test-result: //p' "$f" | head -n 1) in
-			PASS|XFAIL) pass=$((pass + 1)) ;;
-			SKIP) skip=$((skip + 1)) ;;
-			*) fail=$((fail + 1)); echo "FAILED: ${f%.trs}" ;;
-			esac
-		done
-	}
+	. "$ktop/contrib/check-lib.sh"
 fi
 if [ ! -x "$kinst" ]; then
 	echo "== kernel tests on $kname: not run ($kinst is not there)"
