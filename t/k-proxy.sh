@@ -82,13 +82,15 @@ check_eq "pushed: the binds and the home directory are all there" 0 $?
 
 # Coherence: data is never cached; attributes for at most the TTL (2 s).
 echo v1 > "$T/tree/live.txt"
-# The client changes the file once the remote's first stat and read have
-# come back on stdout (the event), not after a guess of a session's start.
+# The client changes the file once the remote says its first stat and read
+# are over (the event), not after a guess of a session's start.  The line
+# of data alone is not the event: cat may still be reading at offset 3,
+# and would rightly print the tail of the new content.
 out=$(cpu -namespace="$NS" cputest sh -c '
-	cd /srv; ls -l >/dev/null; stat -c %s live.txt; cat live.txt
+	cd /srv; ls -l >/dev/null; stat -c %s live.txt; cat live.txt; echo first-read-done
 	while [ "$(cat live.txt)" = v1 ]; do sleep 0.1; done; cat live.txt
 	sleep 2.5; stat -c %s live.txt' |
-	{ read size; read data; echo longer-v2 > "$T/tree/live.txt"; echo "$size $data $(cat)"; })
+	{ read size; read data; read done; echo longer-v2 > "$T/tree/live.txt"; echo "$size $data $(cat)"; })
 check_eq "a client-side change: next read sees it, stat after the TTL" \
 	"3 v1 longer-v2 10" "$(echo $out)"
 
