@@ -3,6 +3,8 @@
 # check-all.sh: the full test suite, as README and CI run it.
 #   1. build with warnings as errors and run `make check` (kernel 9p tests
 #      run in user-mode-linux where this kernel has no 9p);
+#      then the kernel tests again on Debian 13's kernel (check-kernel.sh)
+#      and with each guest slowed to a quarter of a CPU (check-slow.sh);
 #   2. the unit and protocol tests again under ASan+UBSan;
 #   3. make distcheck;
 #   4. the Debian packages built and installed into a throwaway root in
@@ -27,6 +29,7 @@ done
 count .
 cd "$top"
 . contrib/check-kernel.sh uml-6.12
+. contrib/check-slow.sh
 
 echo "== unit and protocol tests under ASan+UBSan"
 asan_tests="$(cd "$top" && ls t/unit-*.c | sed 's/\.c$//' | tr '\n' ' ')"

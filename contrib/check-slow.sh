@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# check-slow.sh [BUILDDIR]: the kernel tests (those that boot user-mode-linux,
-# need_9p_kernel) again, with the guest slowed to UML_CPU_QUOTA percent of
-# one CPU (default 25) by t/lib/uml-run's cgroup quota.  First shows that
-# the slowdown is real: `cpu host /bin/true` inside the guest, normal and
-# slowed; fails unless the slowed one takes at least 3 times as long.
-# Ends with one line "N passed, N failed, N skipped".
-set -u
-cd "$(dirname "$0")/.."
-top=$PWD
+# check-slow.sh: the kernel tests of `make check` (those that boot
+# user-mode-linux: need_9p_kernel) again, with each guest slowed to
+# UML_CPU_QUOTA percent of one CPU (default 25) by t/lib/uml-run's cgroup
+# quota.  First it shows that the slowdown is real: `cpu host /bin/true`
+# inside the guest, normal and slowed, and it fails unless the slowed one
+# takes at least 3 times as long.  A slowed guest uses a quarter of a CPU,
+# so the tests run four at a time (SLOW_JOBS).
+#
+# contrib/check-all.sh sources it after its `make check`, so the results add
+# to its closing line; run alone (after a build in build/main) it prints its
+# own "N passed, N failed, N skipped".
+stop=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ "${1:-}" = --measure ]; then
 	# Inside the guest: start the test sshd, time one `cpu host /bin/true`.
 	. "$top_srcdir/t/lib/common.sh"
@@ -21,35 +24,45 @@ if [ "${1:-}" = --measure ]; then
 	echo "ms $(( (e - s) / 1000000 ))"
 	exit 0
 fi
-b=$(cd "${1:-build/main}" && pwd) || { echo "check-slow: no build dir"; exit 1; }
-quota=${UML_CPU_QUOTA:-25}
+salone=0
+if ! declare -F count >/dev/null; then
+	salone=1 pass=0 fail=0 skip=0 rc=0
+	. "$stop/contrib/check-lib.sh"
+fi
+sb=$stop/build/main
+squota=${UML_CPU_QUOTA:-25}
+stests=$(cd "$stop" && grep -l '^need_9p_kernel' t/*.sh | grep -v bench | tr '\n' ' ')
 
-measure() {	# measure QUOTA: milliseconds of `cpu host /bin/true` in the guest
-	( cd "$b" && top_srcdir=$top top_builddir=$b UML_CPU_QUOTA=$1 \
-	    "$top/t/lib/uml-run" "$top/contrib/check-slow.sh" --measure ) |
+slow_measure() {	# QUOTA: milliseconds of `cpu host /bin/true` in the guest
+	( cd "$sb" && top_srcdir=$stop top_builddir=$sb UML_CPU_QUOTA=$1 \
+	    "$stop/t/lib/uml-run" "$stop/contrib/check-slow.sh" --measure ) |
 	    sed -n 's/^ms //p'
 }
-fast=$(measure "")
-slow=$(measure "$quota")
-echo "check-slow: cpu host /bin/true in the guest: ${fast:-?} ms normal, ${slow:-?} ms at ${quota}% CPU"
-if [ -z "$fast" ] || [ -z "$slow" ] || [ "$slow" -lt $((fast * 3)) ]; then
-	echo "check-slow: the guest is not slowed 3 times: this run would prove nothing"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
-fi
 
-tests=$(cd "$top" && grep -l '^need_9p_kernel' t/*.sh | grep -v bench | tr '\n' ' ')
-echo "check-slow: $tests"
-cd "$b" && UML_CPU_QUOTA=$quota make -j2 check TESTS="$tests" TEST_SUITE_LOG=slow-suite.log
-rc=$?
-pass=0 fail=0 skip=0
-for t in $tests; do
-	case $(sed -n 's/^:test-result: //p' "${t%.sh}.trs" 2>/dev/null | head -n 1) in
-	PASS|XFAIL) pass=$((pass + 1)) ;;
-	SKIP) skip=$((skip + 1)) ;;
-	*) fail=$((fail + 1)); echo "FAILED (slowed): $t"; tail -n 40 "${t%.sh}.log" ;;
-	esac
-done
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ] && exit $rc
-exit 1
+echo "== kernel tests again, each guest at ${squota}% of a CPU"
+sstart=$(date +%s)
+sfast=$(slow_measure "")
+sslow=$(slow_measure "$squota")
+echo "check-slow: cpu host /bin/true in the guest: ${sfast:-?} ms normal, ${sslow:-?} ms at ${squota}% CPU"
+if [ -z "$sfast" ] || [ -z "$sslow" ] || [ "$sslow" -lt $((sfast * 3)) ]; then
+	echo "check-slow: the guest is not slowed 3 times: this run would prove nothing"
+	fail=$((fail + 1)); rc=1
+else
+	# Only these tests' results, not the first run's, are counted here.
+	for t in $stests; do rm -f "$sb/${t%.sh}.trs" "$sb/${t%.sh}.log"; done
+	( cd "$sb" && UML_CPU_QUOTA=$squota make -j"${SLOW_JOBS:-4}" check TESTS="$stests" ) || rc=1
+	rm -rf "$sb/kernel-slow" && mkdir -p "$sb/kernel-slow"
+	for t in $stests; do
+		f=$sb/${t%.sh}
+		[ -f "$f.trs" ] || { echo "FAILED (slowed): $t left no result"; fail=$((fail + 1)); rc=1; }
+		grep -q '^:test-result: \(FAIL\|ERROR\)' "$f.trs" 2>/dev/null && { echo "--- $f.log (slowed)"; tail -n 40 "$f.log"; }
+		cp "$f.trs" "$f.log" "$sb/kernel-slow/" 2>/dev/null
+	done
+	count "$sb/kernel-slow"
+fi
+echo "== slowed kernel tests took $(( $(date +%s) - sstart )) s"
+if [ $salone = 1 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ] || rc=1
+	exit $rc
+fi

@@ -121,7 +121,8 @@ check "slow reader: client peak RSS ${peak} KiB < 64 MiB" test "$peak" -lt 65536
 # S09: a login shell that prints text before the subsystem starts (a
 # chatty ~/.bashrc) gets a clear message, not a garbage frame length.
 sed -i "s|^Subsystem cpu |Subsystem cpu echo Welcome to the host; exec |" "$S/cpu.conf"
-kill -HUP "$(cat "$S/sshd.pid")"; sleep 1
+old=$(cat "$S/sshd.pid"); sshd_stop
+wait_for 1800 sh -c "! kill -0 $old 2>/dev/null"; sshd_start
 cpu cputest /bin/true 2>"$T/err"
 check_eq "S09 chatty login shell: exit 255" 255 "$?"
 check "S09 chatty login shell: says what it got" grep -q 'does not speak the cpu protocol.*Welcome to the host' "$T/err"

@@ -8,6 +8,12 @@
 need_root
 need_9p_kernel "$@"
 . "$top_srcdir/t/lib/sshd.sh"
+# The coherent channel's TTL is the test's own (cpu-subsystem -T, read by
+# the login shell that sshd runs the subsystem with, for each session):
+# long where a test counts what the proxy answers, so that no session is
+# slow enough to outlive it; short where a test waits for it to pass.
+echo 60000 > "$T/ttl"
+CPU_SUBSYS_OPTS="-N $top_builddir/src/nsexec/nsexec -T \$(cat $T/ttl)"
 sshd_setup
 sshd_start
 cpu() { "$CPU" -F "$SSH_CONFIG" "$@"; }
@@ -80,7 +86,10 @@ check "-cache none: every lookup reaches the client" \
 cpu cputest sh -c 'cd && ls -d /lib/ /lib64/ /bin/ /etc/ && test -x /bin/true' > "$T/out" 2>&1
 check_eq "pushed: the binds and the home directory are all there" 0 $?
 
-# Coherence: data is never cached; attributes for at most the TTL (2 s).
+# Coherence: data is never cached; attributes for at most the TTL, here
+# 1 s.  Each remote step waits for an event the test makes (new data in a
+# file, which is never cached), then for the TTL to pass.
+echo 1000 > "$T/ttl"
 echo v1 > "$T/tree/live.txt"
 # The client changes the file once the remote says its first stat and read
 # are over (the event), not after a guess of a session's start.  The line
@@ -88,11 +97,23 @@ echo v1 > "$T/tree/live.txt"
 # and would rightly print the tail of the new content.
 out=$(cpu -namespace="$NS" cputest sh -c '
 	cd /srv; ls -l >/dev/null; stat -c %s live.txt; cat live.txt; echo first-read-done
-	while [ "$(cat live.txt)" = v1 ]; do sleep 0.1; done; cat live.txt
-	sleep 2.5; stat -c %s live.txt' |
+	i=0; while [ "$(cat live.txt)" = v1 ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i+1)); done; cat live.txt
+	sleep 2; stat -c %s live.txt' |
 	{ read size; read data; read done; echo longer-v2 > "$T/tree/live.txt"; echo "$size $data $(cat)"; })
 check_eq "a client-side change: next read sees it, stat after the TTL" \
 	"3 v1 longer-v2 10" "$(echo $out)"
+
+# Within the TTL (here 60 s, longer than this session) the stat is the
+# proxy's: the client's change is seen by the read, not yet by stat.
+echo 60000 > "$T/ttl"
+echo v1 > "$T/tree/live.txt"
+out=$(cpu -namespace="$NS" cputest sh -c '
+	cd /srv; ls -l >/dev/null; stat -c %s live.txt; echo first-stat-done
+	i=0; while [ "$(cat live.txt)" = v1 ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i+1)); done
+	stat -c %s live.txt' |
+	{ read size; read done; echo longer-v2 > "$T/tree/live.txt"; echo "$size $(cat)"; })
+check_eq "within the TTL (cpu-subsystem -T 60000) stat is the proxy's" "3 3" "$(echo $out)"
+echo 1000 > "$T/ttl"
 
 # Names created and removed remotely are seen at once (invalidation).
 out=$(cpu -namespace="$NS" cputest sh -c '
@@ -102,19 +123,23 @@ out=$(cpu -namespace="$NS" cputest sh -c '
 check_eq "remote create/remove: listings and stat follow at once" "1 2 0 gone" "$(echo $out)"
 
 # A name missing from a complete listing: ENOENT, and one created on the
-# client afterwards is found once the listing's TTL has passed.
+# client afterwards is found once the listing's TTL has passed (counted
+# from the remote's sight of go.txt, written after the name was made).
+echo wait > "$T/tree/go.txt"
 out=$(cpu -namespace="$NS" cputest sh -c '
 	cd /srv; ls >/dev/null; test -e later.txt && echo yes || echo no
-	sleep 3; test -e later.txt && echo yes || echo no' |
-	{ read first; touch "$T/tree/later.txt"; echo "$first $(cat)"; })
+	i=0; while [ "$(cat go.txt)" != go ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i+1)); done
+	sleep 2; test -e later.txt && echo yes || echo no' |
+	{ read first; touch "$T/tree/later.txt"; echo go > "$T/tree/go.txt"; echo "$first $(cat)"; })
 check_eq "missing name: ENOENT, then found after the TTL" "no yes" "$(echo $out)"
+echo 60000 > "$T/ttl"
 
 # Kept listings (doc/9p-proxy.md): a second find in the session lists each
 # directory from what the proxy kept.  -cache loose (a 60 s TTL on every
 # channel) so that the first find cannot outlast the TTL on a slow machine.
 # The proxy's own listings asked ahead use fid 4294967280 (SPEC_FID): only
 # the kernel's Treaddirs after the marker count.
-rm -f "$T/tree/live.txt" "$T/tree/later.txt"
+rm -f "$T/tree/live.txt" "$T/tree/later.txt" "$T/tree/go.txt"
 (cd "$T/tree" && find . -printf "$FMT" | sort) > "$T/find.local"
 cpu -dbg9p -cache loose -namespace="$NS" cputest \
     sh -c "cd /srv && find . -printf '$FMT' | sort > /dev/null; echo @@M >&2; find . -printf '$FMT' | sort" \
@@ -138,10 +163,16 @@ check "... and no Treadlink reaches the client ($n)" test "$n" -eq 0 ||
 	grep -B2 -- '-> Treadlink' "$T/links.trace" | head -12 | sed 's/^/# /'
 
 # A name made on the client shows in a listing once the TTL has passed.
+echo 1000 > "$T/ttl"
+echo wait > "$T/tree/go.txt"
 out=$(cpu -namespace="$NS" cputest sh -c '
-	cd /srv; ls | grep -c "^later2.txt$"; sleep 3; ls | grep -c "^later2.txt$"' |
-	{ read first; touch "$T/tree/later2.txt"; echo "$first $(cat)"; })
+	cd /srv; ls | grep -c "^later2.txt$"
+	i=0; while [ "$(cat go.txt)" != go ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i+1)); done
+	sleep 2; ls | grep -c "^later2.txt$"' |
+	{ read first; touch "$T/tree/later2.txt"; echo go > "$T/tree/go.txt"; echo "$first $(cat)"; })
 check_eq "a file made on the client: in ls after the TTL" "0 1" "$(echo $out)"
+rm -f "$T/tree/go.txt"
+echo 60000 > "$T/ttl"
 
 out=$(cpu cputest /usr/bin/python3 -c 'import json, email, http.client; print(json.dumps([1]))')
 check_eq "python3 imports through the proxy" "[1]" "$out"

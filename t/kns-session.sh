@@ -93,11 +93,14 @@ expect_in "$T/out" " $T/m3 ro,nosuid,nodev.* - 9p " "fstab: bind out of /tmp/cpu
 expect_in "$T/out" "^v1\$" "fstab: the bind shows the client's file"
 
 # --- coherence (cache=none) and writes reaching the client
-ns -t "$T/tmp" -n "$T/m1=/data" -- /bin/sh -c "cat $T/m1/f; echo v2 >$T/tmp/changed-flag; \
-    i=0; while [ ! -e $T/tmp/local$T/go ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; \
+# The session says when its first read is over (read1, through /tmp/local,
+# the host's /); only then does the client change the file.
+rm -f "$T/read1" "$T/go"
+ns -t "$T/tmp" -n "$T/m1=/data" -- /bin/sh -c "cat $T/m1/f; : >$T/tmp/local$T/read1; \
+    i=0; while [ ! -e $T/tmp/local$T/go ] && [ \$i -lt 1800 ]; do sleep 0.1; i=\$((i+1)); done; \
     cat $T/m1/f; echo from-remote >$T/m1/written" >"$T/out" 2>&1 &
 bg=$!
-sleep 1
+wait_for 1800 test -e "$T/read1"
 echo v2 >"$E/data/f"
 touch "$T/go"
 wait $bg
@@ -107,15 +110,19 @@ echo v1 >"$E/data/f"
 rm -f "$T/go"
 
 # --- privacy and lifetime
-ns -t "$T/tmp" -n "$T/m1=/data" -- /bin/sh -c "echo \$\$ >$T/tmp/local$T/pid; sleep 3" >/dev/null 2>&1 &
+# The session stays up until the checks are done (it waits for done).
+rm -f "$T/pid" "$T/done"
+ns -t "$T/tmp" -n "$T/m1=/data" -- /bin/sh -c "echo \$\$ >$T/tmp/local$T/pid.tmp; mv $T/tmp/local$T/pid.tmp $T/tmp/local$T/pid; \
+    while [ ! -e $T/tmp/local$T/done ]; do sleep 0.1; done" >/dev/null 2>&1 &
 bg=$!
-sleep 1
+wait_for 1800 test -s "$T/pid"
 pid=$(cat "$T/pid")
 check "an outside process does not see the session's 9P mount" [ ! -e "$T/tmp/cpu/data" ] && ! grep -q " $T/m1 " /proc/self/mountinfo
 ns -t "$T/tmp" -n "" -- /bin/sh -c "grep -c ' $T/m1 ' /proc/self/mountinfo" >"$T/out" 2>&1
 check "a second concurrent session does not see the first's binds" [ "$(cat "$T/out")" = 0 ]
 setpriv --reuid=65533 --regid=65533 --clear-groups ls "/proc/$pid/root$T/tmp/cpu" >"$T/out" 2>&1
 check "another local user cannot reach the session through /proc/PID/root" [ $? != 0 ]
+touch "$T/done"
 wait $bg
 timeout 20 "$P9RUN" -w -r "$E" -- "$NSEXEC" -9 3 -t "$T/tmp" -n "$T/m1=/data" -- /bin/true
 expect_rc 0 $? "when the command exits the mount is gone (the server sees EOF)"
@@ -158,15 +165,18 @@ expect_in "$T/out" "^mount EPERM\$" "user: seccomp denies mount (behavioural)"
 expect_in "$T/out" "^keyctl EPERM\$" "user: seccomp denies keyctl"
 
 # N07 from outside: the same user, without no_new_privs, through /proc/PID/root
-uns -t "$T/tmp" -n "$T/m1=/data" -- /bin/sh -c "echo \$\$ >$T/m1/pid; sleep 3" >/dev/null 2>&1 &
+rm -f "$E/data/pid" "$E/data/done"
+uns -t "$T/tmp" -n "$T/m1=/data" -- /bin/sh -c "echo \$\$ >$T/m1/pid.tmp; mv $T/m1/pid.tmp $T/m1/pid; \
+    while [ ! -e $T/m1/done ]; do sleep 0.1; done" >/dev/null 2>&1 &
 bg=$!
-sleep 1
+wait_for 1800 test -s "$E/data/pid"
 pid=$(cat "$E/data/pid")
 as_nobody /bin/sh -c "/proc/$pid/root$T/tmp/cpu/suid-id -u; cat /proc/$pid/root$T/tmp/cpu/devnull; echo devrc=\$?" >"$T/out" 2>&1
 expect_in "$T/out" "^$NOBODY\$" "N07 via /proc/PID/root from a non-NNP process: no privilege gained"
 expect_in "$T/out" "devrc=1" "N07 via /proc/PID/root: the device cannot be opened"
 setpriv --reuid=65533 --regid=65533 --clear-groups ls "/proc/$pid/root$T/tmp/cpu" >"$T/out" 2>&1
 check "another user cannot reach the user's session" [ $? != 0 ]
+touch "$E/data/done"
 wait $bg
 
 # --- -C: the read-mostly trees from a second, cached connection

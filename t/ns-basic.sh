@@ -27,9 +27,13 @@ else
 fi
 
 # --- privacy: another process does not see the session's mounts (N06)
-"$NSEXEC" -t "$T/tmp" -- /bin/sh -c "echo a >$T/tmp/sessionfile; sleep 2" &
+# The session says it is up (through /tmp/local, the host's /) and stays
+# up until the checks are done.
+rm -f "$T/up" "$T/done"
+"$NSEXEC" -t "$T/tmp" -- /bin/sh -c "echo a >$T/tmp/sessionfile; : >$T/tmp/local$T/up; \
+    while [ ! -e $T/tmp/local$T/done ]; do sleep 0.1; done" &
 pid=$!
-sleep 1
+wait_for 1800 test -e "$T/up"
 if [ -e "$T/tmp/sessionfile" ] || grep -q " $T/tmp " /proc/self/mountinfo; then
 	not_ok "an outside process sees the session's tmpfs"
 else
@@ -38,6 +42,7 @@ fi
 "$NSEXEC" -t "$T/tmp" -- /bin/sh -c "test -e $T/tmp/sessionfile" 2>/dev/null
 if [ $? = 0 ]; then not_ok "a second session sees the first's files"
 else ok "a second concurrent session does not see the first's files"; fi
+touch "$T/done"
 wait $pid
 check_no_new_mounts "after two sessions"
 

@@ -30,6 +30,19 @@ screen() { $TM capture-pane -p -t t; }
 # wait_screen PATTERN [TENTHS]: until the pane shows PATTERN.
 wait_screen() { wait_for "${2:-1800}" sh -c "$TM capture-pane -p -t t | grep -q -- \"\$1\"" _ "$1"; }
 keys() { $TM send-keys -t t "$@"; }
+# until_screen PATTERN KEYS...: type KEYS (and Enter) until the pane shows
+# PATTERN, for state the remote learns asynchronously (a new window size).
+until_screen() {
+	_p=$1; shift; _n=0
+	while [ $_n -lt 180 ]; do
+		keys "$@" Enter
+		wait_for 10 sh -c "$TM capture-pane -p -t t | grep -q -- \"\$1\"" _ "$_p" && return 0
+		_n=$((_n + 1))
+	done
+	return 1
+}
+# A remote process by its exact command line (and run state: R, S, T).
+running() { pgrep -x -f "$1" ${2:+-r "$2"} >/dev/null; }
 
 # The pane runs a wrapper that records the terminal modes before and
 # after cpu, and cpu's exit status.
@@ -55,25 +68,23 @@ check "a remote login shell prompt appears" wait_screen 'CPU-PROMPT>' 300
 keys 'stty size' Enter
 check "stty size matches the pane (30 100)" wait_screen '^30 100'
 $TM resize-window -t t -x 120 -y 40 2>/dev/null || $TM resize-pane -t t -x 120 -y 40
-sleep 0.5
-keys 'clear; stty size' Enter
-check "after a resize stty size follows (40 120)" wait_screen '^40 120'
+check "after a resize stty size follows (40 120)" until_screen '^40 120' 'clear; stty size'
 keys 'echo "term=$TERM"' Enter
 check "TERM reaches the remote" wait_screen "^term=$(cat "$T/term")\$"
 
 
-keys 'sleep 100' Enter
-sleep 1
+keys 'sleep 1017' Enter
+wait_for 1800 running 'sleep 1017'
 keys C-c
 keys 'echo after-ctrl-c' Enter
 check "^C interrupts the remote foreground job" wait_screen '^after-ctrl-c'
 
-keys 'sleep 100' Enter
-sleep 1
+keys 'sleep 1018' Enter
+wait_for 1800 running 'sleep 1018'
 keys C-z
 check "^Z stops the remote job" wait_screen 'Stopped'
 keys 'fg' Enter
-sleep 0.5
+wait_for 1800 running 'sleep 1018' S
 keys C-c
 keys 'echo after-fg' Enter
 check "fg resumes it and ^C ends it" wait_screen '^after-fg'
@@ -87,8 +98,8 @@ keys q
 keys 'clear; echo after-less' Enter
 check "less quits back to the prompt" wait_screen '^after-less'
 
-keys "vi $T/vi.txt" Enter
-sleep 1
+keys "clear; vi $T/vi.txt" Enter
+wait_screen '^~'	# vi is up: its empty lines
 keys i 'written in vi' Escape ':wq' Enter
 keys 'clear; cat '"$T/vi.txt" Enter
 check "vi opens, edits and quits" wait_screen '^written in vi'

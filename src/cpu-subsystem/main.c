@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "p9proxy.h"
 #include "subsys.h"
 #include "util.h"
 
@@ -23,7 +24,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: cpu-subsystem [-e] [-d] [-N nsexec] [-S seccomp-policy]\n"
+	    "usage: cpu-subsystem [-e] [-d] [-N nsexec] [-S seccomp-policy] [-T ttl-ms]\n"
 	    "  run by sshd as `Subsystem cpu %s/cpu-subsystem`; see cpu-subsystem(8)\n",
 	    LIBEXECDIR);
 	exit(2);
@@ -32,7 +33,9 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct subsys_opts o = { .nsexec = LIBEXECDIR "/nsexec", .seccomp = NULL };
+	struct subsys_opts o = { .nsexec = LIBEXECDIR "/nsexec", .seccomp = NULL,
+	    .ttl_ms = P9PROXY_TTL_COHERENT_MS };
+	unsigned long long ttl;
 	int ch, dest = LOG_TO_SYSLOG;
 	enum log_level lvl = LOG_LVL_INFO;
 
@@ -40,7 +43,7 @@ main(int argc, char **argv)
 		return 255;
 	/* A closed client must not kill us with SIGPIPE mid-cleanup. */
 	signal(SIGPIPE, SIG_IGN);
-	while ((ch = getopt(argc, argv, "edN:S:h")) != -1) {
+	while ((ch = getopt(argc, argv, "edN:S:T:h")) != -1) {
 		switch (ch) {
 		case 'e':
 			dest = LOG_TO_STDERR;
@@ -57,6 +60,17 @@ main(int argc, char **argv)
 				return 2;
 			}
 			o.seccomp = optarg;
+			break;
+		case 'T':
+			/* The window in which the remote may see a client-side
+			 * change late: the admin's (or a test's) choice. */
+			if (parse_uint(optarg, 0, P9PROXY_TTL_LOOSE_MS, &ttl) != 0) {
+				fprintf(stderr, "cpu-subsystem: -T %s: not a number "
+				    "of milliseconds from 0 to %d\n", optarg,
+				    P9PROXY_TTL_LOOSE_MS);
+				return 2;
+			}
+			o.ttl_ms = (long long)ttl;
 			break;
 		default:
 			usage();

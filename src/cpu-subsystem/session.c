@@ -201,13 +201,13 @@ p9link_init(struct session *s, int i)
 	if (strcmp(pol, "none") == 0)
 		return;
 	ttl = i == 1 || strcmp(pol, "loose") == 0 ?
-	    P9PROXY_TTL_LOOSE_MS : P9PROXY_TTL_COHERENT_MS;
+	    P9PROXY_TTL_LOOSE_MS : s->opts->ttl_ms;
 	if ((l->px = p9proxy_new(ttl)) == NULL) {
 		log_warn("9p channel %d: no memory for the proxy: relaying", i);
 		return;
 	}
 	/* Read-mostly trees under the kernel's page cache: open lazily. */
-	p9proxy_set_lazy_open(l->px, ttl == P9PROXY_TTL_LOOSE_MS);
+	p9proxy_set_lazy_open(l->px, i == 1 || strcmp(pol, "loose") == 0);
 	p9proxy_set_prefetch(l->px, true);
 	p9proxy_set_ahead(l->px, true);
 	p9proxy_set_getattr_ahead(l->px, !(s->client_flags & HELLO_WALKATTR));

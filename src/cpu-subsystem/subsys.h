@@ -14,6 +14,7 @@
 struct subsys_opts {
 	const char	*nsexec;	/* path of nsexec */
 	const char	*seccomp;	/* policy passed to nsexec, or NULL */
+	long long	 ttl_ms;	/* the coherent channel's cache TTL (-T) */
 };
 
 /* What spawn_command() made for the event loop. */
