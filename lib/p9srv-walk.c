@@ -21,6 +21,7 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "p9srv-int.h"
 
 #define DOTDOT_MAXDEPTH	4096
@@ -155,7 +156,7 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	const char *wname;
 	char tmp[256];
 	uint16_t i, n = t->u.walk.nwname;
-	int fd = -1, err = 0;
+	int fd = -1, err = 0, place, pplace, np = 0;
 
 	if ((err = fid_lookup(c, t->u.walk.fid, &f)) != 0)
 		return err;
@@ -173,6 +174,8 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	wname = f->name;
 	st = f->st;
 	pst = st;
+	place = f->place;
+	pplace = f->pplace;
 	for (i = 0; i < n; i++) {
 		const struct p9_str *wn = &t->u.walk.wname[i];
 
@@ -180,6 +183,16 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 			err = walk_dotdot(c, cur, &st, &fd, &nst);
 		else
 			err = walk_one(c, cur, &st, wn, &fd, &nst);
+		if (err == 0 && c->conf.export != NULL) {
+			/* wn passed name_gate (or is ".."): a C string */
+			memcpy(tmp, wn->s, wn->len);
+			tmp[wn->len] = '\0';
+			np = export_step(c->conf.export, place, &st, tmp, &nst);
+			if (np == EXPORT_OUTSIDE) {
+				close(fd);
+				err = -ENOENT;
+			}
+		}
 		if (err == 0)
 			err = qid_from_stat(c, &nst, &r->u.rwalk.wqid[i]);
 		else
@@ -196,7 +209,9 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 			par = NULL;	/* unknown: Tremove/Trename refuse */
 			obj_put(cur);
 			wname = NULL;
+			pplace = EXPORT_OUTSIDE;
 		} else {
+			pplace = place;
 			par = cur;
 			memcpy(tmp, wn->s, wn->len);
 			tmp[wn->len] = '\0';
@@ -205,6 +220,7 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		cur = o;
 		pst = st;
 		st = nst;
+		place = np;
 	}
 	r->u.rwalk.nwqid = i;
 
@@ -231,6 +247,8 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	nf->parent = par;
 	nf->name = name;
 	nf->st = st;
+	nf->place = place;
+	nf->pplace = pplace;
 	/* The stat is fresh only if this walk took it (a clone copies). */
 	c->was_walk = n > 0;
 	c->fresh_fid = newnum;
