@@ -941,6 +941,12 @@ export_list_name(const struct export *ex, int dirplace,
 }
 
 int
+export_tree_root(const struct export *ex, int place, const struct stat *st)
+{
+	return place >= 0 && tree_of(ex, st->st_dev, st->st_ino) == place;
+}
+
+int
 export_place_readonly(const struct export *ex, int place)
 {
 	if (place < 0 || (size_t)place >= ex->ntrees)

@@ -86,6 +86,9 @@ int	 export_root_place(const struct export *);
  */
 int	 export_step(const struct export *, int dirplace,
 	    const struct stat *dirst, const char *name, const struct stat *st);
+/* Is st the root of tree place (place >= 0)? */
+int	 export_tree_root(const struct export *, int place,
+	    const struct stat *st);
 /* Is place a tree served read-only (or an ancestor)? */
 int	 export_place_readonly(const struct export *, int place);
 /* Is this existing object hidden? */

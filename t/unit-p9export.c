@@ -629,6 +629,98 @@ t_outside(void)
 	export_free(ex);
 }
 
+/* A directory moved out of a tree by a local process: its fid keeps
+ * working, but '..' from it must not become a way into where it is now. */
+static void
+t_moved_out(void)
+{
+	struct export *ex = policy();
+	struct tc t;
+	char a[PATH_MAX], b[PATH_MAX];
+
+	peer(&t, ex);
+	mkp("home/u/sub/inner", NULL);
+	tap_ok(walkto(&t, ROOT, F, "home/u/sub/inner") == 0,
+	    "E14 moved out: a fid inside the tree");
+	snprintf(a, sizeof(a), "%s/home/u/sub/inner", base);
+	snprintf(b, sizeof(b), "%s/home/other/inner", base);
+	if (rename(a, b) != 0)
+		exit(99);
+	tap_ok(walk1(&t, F, F + 1, "..") == -ENOENT,
+	    "E14 moved out: '..' from it to home/other: ENOENT");
+	tap_ok(walkto(&t, F, F + 1, "../x") == -ENOENT,
+	    "E14 moved out: '../x' (the other user's file): ENOENT");
+	tc_clunk(&t, F);
+	if (rename(b, a) != 0 || rmdir(a) != 0)
+		exit(99);
+	tc_close(&t);
+	export_free(ex);
+}
+
+/* Readdirplus: what the server pushes ahead of need never names a hidden
+ * or outside object. */
+struct pushed {
+	char	 names[4096];
+	int	 secret;
+};
+
+static void
+on_dirattr(void *arg, const struct p9_qid *dq, const char *name,
+    size_t len, const struct p9_attr *a, const char *target, size_t tl)
+{
+	struct pushed *p = arg;
+	size_t l = strlen(p->names);
+
+	(void)dq;
+	(void)target;
+	(void)tl;
+	if (name == NULL)
+		return;
+	if (l + len + 3 < sizeof(p->names)) {
+		p->names[l++] = '/';
+		memcpy(p->names + l, name, len);
+		p->names[l + len] = a ? '\0' : '?';
+		p->names[l + len + 1] = '\0';
+	}
+}
+
+static void
+t_pushed(void)
+{
+	struct export *ex = policy();
+	struct p9srv_conf conf;
+	struct pushed p;
+	struct tc t;
+	char list[4096];
+
+	memset(&p, 0, sizeof(p));
+	memset(&conf, 0, sizeof(conf));
+	conf.export = ex;
+	conf.dirattr = on_dirattr;
+	conf.dirattr_arg = &p;
+	if (tc_open(&t, rootfd, &conf) != 0 ||
+	    tc_version(&t, 65536, P9_VERSION_L) != 0 || tc_attach(&t, ROOT) != 0)
+		exit(99);
+	p9conn_push_path_attrs(t.c, "home/u/.ssh/id_ed25519");
+	p9conn_push_path_attrs(t.c, "home/u/secret.txt");
+	p9conn_push_path_attrs(t.c, "var/secret");
+	p9conn_push_path_attrs(t.c, "home/other/x");
+	p9conn_push_path_attrs(t.c, "home/u/key-link");
+	tap_ok(strcmp(p.names, "/home/u/home/u/home/home/u") == 0,
+	    "E14 pushed path attributes stop before a hidden or outside "
+	    "name (%s)", p.names);
+	p.names[0] = '\0';
+	listing(&t, "home/u", list, sizeof(list));
+	listing(&t, "", list, sizeof(list));
+	tap_ok(!has(p.names, ".ssh") && !has(p.names, "secret.txt") &&
+	    !has(p.names, "key-link") && !has(p.names, "secret-link") &&
+	    !has(p.names, "var") && !has(p.names, "root") &&
+	    has(p.names, "notes") && has(p.names, "usr"),
+	    "E14 readdirplus pushes only listed entries (%s)", p.names);
+	tc_close(&t);
+	export_free(ex);
+}
+
 /* Without a policy the same server still serves everything (the old
  * behaviour the other unit tests rely on). */
 static void
@@ -767,6 +859,8 @@ main(int argc, char **argv)
 		t_hidden();
 		t_readonly();
 		t_outside();
+		t_moved_out();
+		t_pushed();
 		t_nopolicy();
 		rc = tap_done();
 	}
