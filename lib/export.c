@@ -916,8 +916,13 @@ export_step(const struct export *ex, int dirplace, const struct stat *dirst,
 		return EXPORT_OUTSIDE;
 	if ((t = tree_of(ex, st->st_dev, st->st_ino)) >= 0)
 		return t;
-	if (dirplace != EXPORT_ANCESTOR)
+	if (dirplace != EXPORT_ANCESTOR) {
+		/* An ancestor reached from inside a tree (a bind of / or
+		 * /home there) is still only the way to the trees. */
+		if (is_ancestor(ex, st))
+			return EXPORT_ANCESTOR;
 		return dirplace;
+	}
 	if (tab_find(&ex->derived, K_LEAD, dirst->st_dev, dirst->st_ino,
 	    name, len) == NULL)
 		return EXPORT_OUTSIDE;

@@ -197,6 +197,16 @@ main(void)
 	is(place_of(ex, "home/w"), EXPORT_ANCESTOR,
 	    "the symlink on the way is an ancestor");
 
+	st = st_of("");
+	dst = st_of("home/u");
+	is(export_step(ex, pu, &dst, "rootbind", &st), EXPORT_ANCESTOR,
+	    "the 9P root bound inside a tree is still an ancestor");
+	st = st_of("home");
+	is(export_step(ex, pu, &dst, "homebind", &st), EXPORT_ANCESTOR,
+	    "an ancestor bound inside a tree is still an ancestor");
+	st = st_of("usr");
+	is(export_step(ex, pu, &dst, "usrbind", &st), up,
+	    "a read-only tree bound inside a writable one stays read-only");
 	ok(listed(ex, "", "home") && listed(ex, "", "usr") &&
 	    listed(ex, "", "etc") && listed(ex, "", "data"),
 	    "root lists the names leading to trees");

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -839,6 +841,84 @@ t_flips(void)
 	export_free(ex);
 }
 
+/*
+ * Binds on the client side (root only, in a private mount namespace):
+ * the hidden directory and file, the 9P root and a read-only tree bound
+ * inside the writable home.  By object, each keeps what it is.
+ */
+static const char *const binds[][2] = {
+	{ "home/u/.ssh", "home/u/b-ssh" },
+	{ "home/u/secret.txt", "home/u/b-key" },
+	{ "", "home/u/b-root" },
+	{ "usr", "home/u/b-usr" },
+};
+#define NBINDS	(sizeof(binds) / sizeof(binds[0]))
+
+static void
+t_binds(void)
+{
+	struct export *ex;
+	struct tc t;
+	char src[PATH_MAX], dst[PATH_MAX];
+	size_t i;
+	int fd;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		printf("ok %d - # SKIP E14 client-side binds: needs root and a "
+		    "mount namespace\n", ++tap_n);
+		return;
+	}
+	for (i = 0; i < NBINDS; i++) {
+		snprintf(src, sizeof(src), "%s/%s", base, binds[i][0]);
+		snprintf(dst, sizeof(dst), "%s/%s", base, binds[i][1]);
+		if (i == 1) {
+			if ((fd = open(dst, O_WRONLY | O_CREAT, 0600)) < 0)
+				exit(99);
+			close(fd);
+		} else if (mkdir(dst, 0755) != 0) {
+			exit(99);
+		}
+		if (mount(src, dst, NULL, MS_BIND, NULL) != 0) {
+			perror(dst);
+			exit(99);
+		}
+	}
+	/* The old root descriptor is in the old namespace's mounts. */
+	close(rootfd);
+	if ((rootfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		exit(99);
+	ex = policy();
+	peer(&t, ex);
+	tap_ok(walkto(&t, ROOT, U, "home/u") == 0 &&
+	    walk1(&t, U, F, "b-ssh") == -ENOENT &&
+	    walk1(&t, U, F, "b-key") == -ENOENT,
+	    "E14 the hidden directory and file bound inside the home: ENOENT");
+	tap_ok(walkto(&t, U, F, "b-root/var") == -ENOENT &&
+	    walkto(&t, U, F, "b-root/home/other") == -ENOENT &&
+	    walkto(&t, U, F, "b-root/home/u/.ssh") == -ENOENT,
+	    "E14 the 9P root bound inside the home is only the way to the "
+	    "trees");
+	tap_ok(walk1(&t, U, F, "b-root") == 0 &&
+	    tc_mkdir(&t, F, "x", 0755) == -EROFS && tc_clunk(&t, F) == 0,
+	    "E14 ... and read-only");
+	tap_ok(walkto(&t, U, F, "b-usr/bin") == 0 &&
+	    tc_lcreate(&t, F, "planted", P9_DOTL_RDWR, 0755) == -EROFS,
+	    "E14 a read-only tree bound inside the home stays read-only");
+	tap_ok(t.violations == 0, "E14 binds: every reply well-formed, no "
+	    "secret");
+	tc_close(&t);
+	export_free(ex);
+	for (i = NBINDS; i-- > 0; ) {
+		snprintf(dst, sizeof(dst), "%s/%s", base, binds[i][1]);
+		if (umount2(dst, MNT_DETACH) != 0 ||
+		    (i == 1 ? unlink(dst) : rmdir(dst)) != 0) {
+			perror(dst);
+			exit(99);
+		}
+	}
+}
+
 /* Without a policy the same server still serves everything (the old
  * behaviour the other unit tests rely on). */
 static void
@@ -1003,6 +1083,7 @@ main(int argc, char **argv)
 		t_pushed();
 		t_flips();
 		t_nopolicy();
+		t_binds();
 		rc = tap_done();
 	}
 	close(rootfd);
