@@ -717,8 +717,11 @@ hide_object(struct export *ex, struct rstack *rs, const char *name)
 	struct stat st;
 	int err;
 
+	/* Missing, or where the server (same credentials) cannot look
+	 * either: nothing to hide by object; the name rule stays. */
 	if (fstatat(rs->fd[rs->n - 1], name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT || errno == EACCES ||
+		    errno == ENOTDIR ? 0 : -errno;
 	if ((err = hide_stat(ex, rs->fd[rs->n - 1], name, &st)) != 0 ||
 	    !S_ISLNK(st.st_mode))
 		return err;
