@@ -864,7 +864,7 @@ t_binds(void)
 	int fd;
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
 		printf("ok %d - # SKIP E14 client-side binds: needs root and a "
 		    "mount namespace\n", ++tap_n);
 		return;
@@ -879,7 +879,7 @@ t_binds(void)
 		} else if (mkdir(dst, 0755) != 0) {
 			exit(99);
 		}
-		if (mount(src, dst, NULL, MS_BIND, NULL) != 0) {
+		if (mount(src, dst, "none", MS_BIND, NULL) != 0) {
 			perror(dst);
 			exit(99);
 		}
