@@ -485,7 +485,7 @@ t_readonly(void)
 	const uint32_t BIN = 20, SH = 21, USR = 22, HOME = 23, W = 24;
 
 	if (geteuid() != 0) {
-		printf("ok %d - # SKIP E14 read-only tree: needs root (DAC "
+		printf("ok %d # SKIP E14 read-only tree: needs root (DAC "
 		    "would refuse first)\n", ++tap_n);
 		export_free(ex);
 		return;
@@ -865,7 +865,7 @@ t_binds(void)
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0 ||
 	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
-		printf("ok %d - # SKIP E14 client-side binds: needs root and a "
+		printf("ok %d # SKIP E14 client-side binds: needs root and a "
 		    "mount namespace\n", ++tap_n);
 		return;
 	}
