@@ -50,6 +50,10 @@ void	 export_free(struct export *);
  * same object again replaces its mode; a tree inside another tree
  * overrides it below its own root (the deepest tree wins).  -ENOENT if
  * path does not exist (the caller decides whether that matters).
+ * Symlinks met on the way are served (read-only) as ancestors when they
+ * sit in one, so that a lookup of path through the 9P root that follows
+ * them, as nsexec's does, reaches the tree.  A hidden object wins over a
+ * tree: a tree that is, or lies below, a hidden object is unreachable.
  */
 int	 export_add_tree(struct export *, const char *path, int mode);
 
@@ -58,7 +62,11 @@ int	 export_add_tree(struct export *, const char *path, int mode);
  * tree path; its components may hold fnmatch(3) globs ("etc/ssh/
  * ssh_host_*_key").  Every existing object it matches now is hidden by
  * (dev, ino), and its last component is kept as a rule on the matched
- * parent directories, so a name created later is hidden too.  A pattern
+ * parent directories, so a name created later is hidden too.  Below a
+ * hidden directory every subdirectory and every file with more than one
+ * link is hidden by object as well (a bind or hard link elsewhere); a
+ * matched symlink hides its target inside the root too.  Symlinks on
+ * the way are followed as for a tree.  A pattern
  * without '/' is a name hidden in every directory.  0 if nothing
  * matches (not an error), -EINVAL for an empty or malformed pattern.
  */
@@ -77,22 +85,39 @@ int	 export_root_place(const struct export *);
 /*
  * The place of object st reached from directory place dirplace by name
  * (".." included: then st is the parent and dirst the directory left).
- * EXPORT_OUTSIDE for a name that leads nowhere exported.
+ * EXPORT_OUTSIDE for a name that leads nowhere exported, and for a hidden
+ * object or a hidden name (the server answers ENOENT for both).
  */
 int	 export_step(const struct export *, int dirplace,
 	    const struct stat *dirst, const char *name, const struct stat *st);
+/* Is st the root of tree place (place >= 0)? */
+int	 export_tree_root(const struct export *, int place,
+	    const struct stat *st);
 /* Is place a tree served read-only (or an ancestor)? */
 int	 export_place_readonly(const struct export *, int place);
 /* Is this existing object hidden? */
 int	 export_hidden_obj(const struct export *, const struct stat *);
+/* The same by (st_dev, st_ino), for a Treaddir entry's d_ino: a hit is
+ * only a candidate (d_ino of a mount point is not the mounted root's);
+ * the server confirms it with fstatat before dropping the entry. */
+int	 export_hidden_ino(const struct export *, dev_t, ino_t);
 /* Is name in directory dirst hidden (by a name rule), whether or not it
  * exists? */
 int	 export_hidden_name(const struct export *, const struct stat *dirst,
 	    const char *name, size_t namelen);
 
 /*
+ * May Treaddir of directory dirst (in place dirplace) list name?  No for
+ * a hidden name, and in an ancestor yes only for the names that lead to a
+ * tree.  (Hidden objects are the caller's check: export_hidden_ino.)
+ */
+int	 export_list_name(const struct export *, int dirplace,
+	    const struct stat *dirst, const char *name, size_t namelen);
+
+/*
  * For cpu -d: call fn once per tree ("path", mode) and once per hidden
- * pattern, in the order added.  kind is "export", "ro" or "hidden".
+ * pattern, in the order added.  kind is "export", "ro" or "hidden"; what is
+ * the path or pattern as given ("" shown as ".").
  */
 void	 export_describe(const struct export *,
 	    void (*fn)(void *arg, const char *kind, const char *what),

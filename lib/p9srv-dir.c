@@ -24,6 +24,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "p9srv-int.h"
 
 struct dent64 {
@@ -223,10 +224,13 @@ p9conn_push_path_attrs(struct p9conn *c, const char *path)
 	const char *p;
 	size_t n;
 	ssize_t tl;
-	int dfd, nfd, links = 0, rc = 0;
+	int dfd, nfd, links = 0, rc = 0, place = 0, np = 0;
+	const struct export *ex = c->conf.export;
 
 	if (c->conf.dirattr == NULL)
 		return 0;
+	if (ex != NULL)
+		place = export_root_place(ex);
 	if (strlen(path) >= sizeof(rest))
 		return -ENAMETOOLONG;
 	strcpy(rest, path);
@@ -254,6 +258,8 @@ p9conn_push_path_attrs(struct p9conn *c, const char *path)
 			/* The walk's own ".." rule; rare in a namespace: stop. */
 			break;
 		}
+		if (ex != NULL && export_hidden_name(ex, &dst, name, n))
+			break;		/* the walk goes to the server: ENOENT */
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			/* Missing: a lookup of it gets ENOENT; say so. */
 			if (errno == ENOENT && qid_from_stat(c, &dst, &dq) == 0)
@@ -262,6 +268,10 @@ p9conn_push_path_attrs(struct p9conn *c, const char *path)
 			break;
 		}
 		if (st.st_dev != dst.st_dev)
+			break;
+		/* Never push what a walk would refuse (outside, hidden). */
+		if (ex != NULL && (np = export_step(ex, place, &dst, name,
+		    &st)) == EXPORT_OUTSIDE)
 			break;
 		tl = 0;
 		if (S_ISLNK(st.st_mode)) {
@@ -287,6 +297,8 @@ p9conn_push_path_attrs(struct p9conn *c, const char *path)
 				if ((dfd = dup(c->rootfd)) < 0)
 					return -errno;
 				dst = c->rootst;
+				if (ex != NULL)
+					place = export_root_place(ex);
 			}
 			continue;
 		}
@@ -298,9 +310,37 @@ p9conn_push_path_attrs(struct p9conn *c, const char *path)
 		close(dfd);
 		dfd = nfd;
 		dst = st;
+		place = np;
 	}
 	close(dfd);
 	return rc;
+}
+
+/*
+ * With an export policy: may this entry of directory f be listed?  In an
+ * ancestor only the names leading to a tree; everywhere not a hidden name
+ * and not a hidden object.  d_ino is only a candidate (a mount point's
+ * d_ino is the covered directory's), so a hit is confirmed with fstatat
+ * before the entry is dropped: a directory without rules costs hash
+ * probes, no syscall.
+ */
+static int
+entry_listed(struct p9conn *c, struct fid *f, const struct dent64 *d,
+    size_t namelen)
+{
+	const struct export *ex = c->conf.export;
+	struct stat st;
+
+	if (d->d_name[0] == '.' && (namelen == 1 ||
+	    (namelen == 2 && d->d_name[1] == '.')))
+		return 1;
+	if (!export_list_name(ex, f->place, &f->st, d->d_name, namelen))
+		return 0;
+	if (!export_hidden_ino(ex, f->st.st_dev, (ino_t)d->d_ino))
+		return 1;
+	if (fstatat(f->ofd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;		/* gone or unreadable: not listed */
+	return !export_hidden_obj(ex, &st);
 }
 
 int
@@ -370,6 +410,11 @@ op_readdir(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 			if (used + esz > count) {
 				full = 1;
 				break;
+			}
+			if (c->conf.export != NULL &&
+			    !entry_listed(c, f, d, namelen)) {
+				pos = (uint64_t)d->d_off;	/* skipped */
+				continue;
 			}
 			if (namelen == 2 && memcmp(d->d_name, "..", 2) == 0 &&
 			    is_root(c, &f->st))

@@ -48,6 +48,8 @@ struct fid {
 	struct p9obj	*parent;	/* directory it was walked from, or NULL */
 	char		*name;		/* its name there, or NULL */
 	struct stat	 st;		/* stat from the walk or create */
+	int		 place;		/* export place (lib/export.h) of obj */
+	int		 pplace;	/* ... of parent (EXPORT_OUTSIDE if none) */
 	int		 ofd;		/* opened descriptor, -1 until Tlopen */
 	int		 oflags;	/* the open(2) flags of ofd */
 	uint64_t	 diroff;	/* readdir: cookie ofd is positioned at */
@@ -125,6 +127,11 @@ int	 qid_from_dirent(struct p9conn *, dev_t, ino_t, mode_t, struct p9_qid *);
 int	 name_from_wire(const struct p9_str *, char buf[256]);
 void	 procfd_path(char buf[32], int fd);
 int	 is_root(const struct p9conn *, const struct stat *);
+
+/* p9srv-export.c: the export policy, before the handlers (conf.export) */
+int	 srv_place_readonly(const struct p9conn *, int place);
+int	 srv_export_gate(struct p9conn *, const struct p9_msg *t);
+int	 srv_export_remove(struct p9conn *, const struct fid *);
 
 /* handlers, one file per family */
 p9srv_op op_walk;					/* p9srv-walk.c */

@@ -92,7 +92,7 @@ op_lopen(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		return -EINVAL;
 	if ((err = open_flags(t->u.lopen.flags, &fl)) != 0)
 		return err;
-	if (c->conf.readonly && writes(fl))
+	if (writes(fl) && srv_place_readonly(c, f->place))
 		return -EROFS;
 	if (S_ISDIR(f->st.st_mode)) {
 		if (writes(fl))
@@ -177,6 +177,7 @@ op_lcreate(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	/* The fid now names the new file; the directory becomes its parent. */
 	obj_put(f->parent);
 	f->parent = f->obj;
+	f->pplace = f->place;		/* a new name is in its directory's place */
 	f->obj = o;
 	free(f->name);
 	f->name = nm;
@@ -256,7 +257,7 @@ op_write(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		return -EBADF;
 	if ((f->oflags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
-	if (c->conf.readonly)
+	if (srv_place_readonly(c, f->place))
 		return -EROFS;
 	if (t->u.io.offset > INT64_MAX ||
 	    t->u.io.count > INT64_MAX - t->u.io.offset)

@@ -238,6 +238,7 @@ op_rename(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	}
 	obj_put(f->parent);
 	f->parent = obj_ref(d->obj);
+	f->pplace = d->place;
 	free(f->name);
 	f->name = nm;
 	return 0;
@@ -255,8 +256,8 @@ op_remove(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		return err;
 	if (f->kind != FID_PLAIN)
 		err = -EBADF;
-	else if (c->conf.readonly)
-		err = -EROFS;
+	else if ((err = srv_export_remove(c, f)) != 0)
+		;
 	else if (is_root(c, &f->st))
 		err = -EBUSY;
 	else if ((err = fid_still_named(f)) == 0 &&

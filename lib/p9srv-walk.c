@@ -21,6 +21,7 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "p9srv-int.h"
 
 #define DOTDOT_MAXDEPTH	4096
@@ -31,16 +32,24 @@ is_dotdot(const struct p9_str *s)
 	return s->len == 2 && s->s[0] == '.' && s->s[1] == '.';
 }
 
-/* Is directory fd (with stat st) the export root or below it? */
+/*
+ * Is directory fd (with stat st) the export root or below it?  With an
+ * export policy and place a tree, also: is it still below that tree's
+ * root (a directory moved out of a tree by a local process must not
+ * carry the tree's place to where it now is)?
+ */
 static int
-beneath_root(struct p9conn *c, int fd, const struct stat *st)
+beneath_root(struct p9conn *c, int fd, const struct stat *st, int place)
 {
 	struct stat cur = *st, up;
 	int dir = fd, next, depth, ok = 0;
+	int seen = c->conf.export == NULL || place < 0;
 
 	for (depth = 0; depth < DOTDOT_MAXDEPTH; depth++) {
+		if (!seen && export_tree_root(c->conf.export, place, &cur))
+			seen = 1;
 		if (is_root(c, &cur)) {
-			ok = 1;
+			ok = seen;
 			break;
 		}
 		next = openat(dir, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -60,10 +69,11 @@ beneath_root(struct p9conn *c, int fd, const struct stat *st)
 	return ok;
 }
 
-/* Step to "..": the parent, or the root itself when at the root. */
+/* Step to "..": the parent, or the root itself when at the root.  With a
+ * policy *place is the directory's place on entry, the parent's after. */
 static int
 walk_dotdot(struct p9conn *c, struct p9obj *cur, const struct stat *cst,
-    int *nfd, struct stat *nst)
+    int *nfd, struct stat *nst, int *place)
 {
 	int fd, r;
 
@@ -76,7 +86,7 @@ walk_dotdot(struct p9conn *c, struct p9obj *cur, const struct stat *cst,
 			return r;
 		}
 		*nfd = fd;
-		return 0;
+		return 0;	/* the root's place stays */
 	}
 	if ((fd = openat(cur->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -errno;
@@ -85,7 +95,13 @@ walk_dotdot(struct p9conn *c, struct p9obj *cur, const struct stat *cst,
 		close(fd);
 		return r;
 	}
-	if ((r = beneath_root(c, fd, nst)) <= 0) {
+	if (c->conf.export != NULL &&
+	    (*place = export_step(c->conf.export, *place, cst, "..", nst)) ==
+	    EXPORT_OUTSIDE) {
+		close(fd);
+		return -ENOENT;
+	}
+	if ((r = beneath_root(c, fd, nst, *place)) <= 0) {
 		close(fd);
 		if (r == 0)
 			srv_log(c, "9p: refused a '..' walk that would leave "
@@ -155,7 +171,7 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	const char *wname;
 	char tmp[256];
 	uint16_t i, n = t->u.walk.nwname;
-	int fd = -1, err = 0;
+	int fd = -1, err = 0, place, pplace, np = 0;
 
 	if ((err = fid_lookup(c, t->u.walk.fid, &f)) != 0)
 		return err;
@@ -173,13 +189,26 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	wname = f->name;
 	st = f->st;
 	pst = st;
+	place = f->place;
+	pplace = f->pplace;
 	for (i = 0; i < n; i++) {
 		const struct p9_str *wn = &t->u.walk.wname[i];
 
+		np = place;
 		if (is_dotdot(wn))
-			err = walk_dotdot(c, cur, &st, &fd, &nst);
+			err = walk_dotdot(c, cur, &st, &fd, &nst, &np);
 		else
 			err = walk_one(c, cur, &st, wn, &fd, &nst);
+		if (err == 0 && c->conf.export != NULL && !is_dotdot(wn)) {
+			/* wn passed name_gate (or is ".."): a C string */
+			memcpy(tmp, wn->s, wn->len);
+			tmp[wn->len] = '\0';
+			np = export_step(c->conf.export, place, &st, tmp, &nst);
+			if (np == EXPORT_OUTSIDE) {
+				close(fd);
+				err = -ENOENT;
+			}
+		}
 		if (err == 0)
 			err = qid_from_stat(c, &nst, &r->u.rwalk.wqid[i]);
 		else
@@ -196,7 +225,9 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 			par = NULL;	/* unknown: Tremove/Trename refuse */
 			obj_put(cur);
 			wname = NULL;
+			pplace = EXPORT_OUTSIDE;
 		} else {
+			pplace = place;
 			par = cur;
 			memcpy(tmp, wn->s, wn->len);
 			tmp[wn->len] = '\0';
@@ -205,6 +236,7 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		cur = o;
 		pst = st;
 		st = nst;
+		place = np;
 	}
 	r->u.rwalk.nwqid = i;
 
@@ -231,6 +263,8 @@ op_walk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	nf->parent = par;
 	nf->name = name;
 	nf->st = st;
+	nf->place = place;
+	nf->pplace = pplace;
 	/* The stat is fresh only if this walk took it (a clone copies). */
 	c->was_walk = n > 0;
 	c->fresh_fid = newnum;

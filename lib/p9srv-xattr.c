@@ -95,6 +95,8 @@ op_xattrwalk(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 	nf->kind = FID_XATTR_READ;
 	nf->obj = obj_ref(f->obj);
 	nf->st = f->st;
+	nf->place = f->place;
+	nf->pplace = f->pplace;
 	nf->xbuf = val;
 	nf->xsize = (uint64_t)n;
 	r->u.xattr_size = (uint64_t)n;

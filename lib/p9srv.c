@@ -16,6 +16,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "p9.h"
 #include "log.h"
 #include "p9srv.h"
@@ -247,6 +248,8 @@ op_attach(struct p9conn *c, const struct p9_msg *t, struct p9_msg *r,
 		return err;
 	}
 	f->st = st;
+	f->place = c->conf.export ? export_root_place(c->conf.export) : 0;
+	f->pplace = EXPORT_OUTSIDE;
 	return 0;
 }
 
@@ -367,6 +370,9 @@ handle(struct p9conn *c, const uint8_t *p, uint32_t size, struct buf *out)
 		err = -EOPNOTSUPP;
 	} else if (c->conf.readonly && handlers[type].writes) {
 		err = -EROFS;
+	} else if (c->conf.export != NULL &&
+	    (err = srv_export_gate(c, &t)) != 0) {
+		;
 	} else {
 		memset(&r, 0, sizeof(r));
 		r.type = type + 1;

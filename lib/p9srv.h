@@ -25,6 +25,7 @@
 
 struct p9_qid;
 struct p9_attr;
+struct export;
 
 #define P9SRV_MAX_FIDS_DEFAULT	65536
 
@@ -34,6 +35,11 @@ struct p9srv_conf {
 	uint32_t max_msize;	/* 0: P9_MSIZE_MAX; clamped to [4096, 16 MiB] */
 	unsigned max_fids;	/* 0: P9SRV_MAX_FIDS_DEFAULT */
 	int	 readonly;	/* every mutating request gets EROFS */
+	/* Non-NULL: serve only what this policy exports (lib/export.h,
+	 * doc/9p-server.md "Export control"); the caller keeps it alive and
+	 * unchanged while the connection lives.  NULL: the whole root,
+	 * read-write unless readonly. */
+	const struct export *export;
 	/* Non-NULL: one readable line per request and per reply (cpu -dbg9p). */
 	void	(*trace)(void *arg, const char *line);
 	void	*trace_arg;

@@ -10,7 +10,9 @@
  *        a fresh connection on a scratch export (canary file outside, a
  *        symlink out, a FIFO); every reply must decode, be smaller than
  *        msize, and never carry the canary; the connection must end with
- *        no fid left once freed.
+ *        no fid left once freed.  With bit 1 set too, under an export
+ *        policy (the root read-only, dir/ writable, dir/secret hidden):
+ *        the hidden file's canary never leaves either.
  *
  * Aborts on a broken invariant.  Run: t/p9fuzz -max_total_time=60 CORPUS
  */
@@ -24,14 +26,17 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "export.h"
 #include "p9.h"
 #include "p9srv.h"
 
 #define CANARY	"CANARY-p9fuzz-3c1e"
+#define HIDDEN	"CANARY-p9fuzz-hidden-77d0"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int rootfd = -1;
+static struct export *policy;
 static char base[] = "/tmp/p9fuzz.XXXXXX";
 
 static void
@@ -67,6 +72,11 @@ make_export(void)
 	close(fd);
 	snprintf(p, sizeof(p), "%s/exp/dir", base);
 	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/exp/dir/secret", base);
+	if ((fd = open(p, O_WRONLY | O_CREAT, 0600)) < 0 ||
+	    write(fd, HIDDEN, strlen(HIDDEN)) < 0)
+		abort();
+	close(fd);
 	snprintf(p, sizeof(p), "%s/exp/fifo", base);
 	mkfifo(p, 0644);
 	snprintf(p, sizeof(p), "%s/exp/out", base);
@@ -74,6 +84,11 @@ make_export(void)
 		abort();
 	snprintf(p, sizeof(p), "%s/exp", base);
 	if ((rootfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		abort();
+	if ((policy = export_new(rootfd)) == NULL ||
+	    export_add_tree(policy, "", EXPORT_RO) != 0 ||
+	    export_add_tree(policy, "dir", EXPORT_RW) != 0 ||
+	    export_hide(policy, "dir/secret") != 0)
 		abort();
 }
 
@@ -100,7 +115,7 @@ fuzz_decode(const uint8_t *d, size_t n)
 }
 
 static void
-fuzz_server(const uint8_t *d, size_t n)
+fuzz_server(const uint8_t *d, size_t n, int with_policy)
 {
 	struct p9srv_conf conf = { .max_msize = 65536 };
 	struct p9_msg m;
@@ -112,6 +127,8 @@ fuzz_server(const uint8_t *d, size_t n)
 	if (rootfd < 0)
 		make_export();
 	conf.rootfd = rootfd;
+	if (with_policy)
+		conf.export = policy;
 	if ((c = p9conn_new(&conf)) == NULL)
 		abort();
 	buf_init(&in, 1 << 20);
@@ -136,7 +153,9 @@ fuzz_server(const uint8_t *d, size_t n)
 			sz = le_get32(buf_ptr(&out));
 			if (sz > buf_len(&out) || sz >= p9conn_msize(c) + 1 ||
 			    p9_decode(buf_ptr(&out), sz, &m) != 0 ||
-			    memmem(buf_ptr(&out), sz, CANARY, strlen(CANARY)))
+			    memmem(buf_ptr(&out), sz, CANARY, strlen(CANARY)) ||
+			    (with_policy &&
+			    memmem(buf_ptr(&out), sz, HIDDEN, strlen(HIDDEN))))
 				abort();
 			buf_consume(&out, sz);
 		}
@@ -154,7 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (n == 0)
 		return 0;
 	if (d[0] & 1)
-		fuzz_server(d + 1, n - 1);
+		fuzz_server(d + 1, n - 1, (d[0] & 2) != 0);
 	else
 		fuzz_decode(d + 1, n - 1);
 	return 0;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "export.h"
 #include "log.h"
 #include "p9.h"
 #include "p9loop.h"
@@ -83,8 +84,54 @@ print_stats(const struct p9conn *c)
 }
 
 int
+p9loop_add_export(struct p9loop_opts *o, const char *spec)
+{
+	if (o->nexports >= P9LOOP_MAXEXPORT)
+		return -EINVAL;
+	if (strncmp(spec, "rw:", 3) != 0 && strncmp(spec, "ro:", 3) != 0 &&
+	    strncmp(spec, "hide:", 5) != 0)
+		return -EINVAL;
+	o->exports[o->nexports++] = spec;
+	return 0;
+}
+
+/* The policy of the -E arguments, or NULL with *err set (0: none). */
+static struct export *
+build_export(int rootfd, const struct p9loop_opts *o, int *err)
+{
+	struct export *ex;
+	unsigned i;
+	int r;
+
+	*err = 0;
+	if (o->nexports == 0)
+		return NULL;
+	if ((ex = export_new(rootfd)) == NULL) {
+		*err = -errno;
+		return NULL;
+	}
+	for (i = 0; i < o->nexports; i++) {
+		const char *s = o->exports[i];
+
+		if (strncmp(s, "hide:", 5) == 0)
+			r = export_hide(ex, s + 5);
+		else
+			r = export_add_tree(ex, s + 3,
+			    s[1] == 'o' ? EXPORT_RO : EXPORT_RW);
+		if (r != 0) {
+			log_error("-E %s: %s", s, strerror(-r));
+			export_free(ex);
+			*err = r;
+			return NULL;
+		}
+	}
+	return ex;
+}
+
+int
 p9loop_serve(int fd, const struct p9loop_opts *o)
 {
+	struct export *ex;
 	struct p9srv_conf conf;
 	struct p9conn *c;
 	struct buf in, out;
@@ -96,7 +143,12 @@ p9loop_serve(int fd, const struct p9loop_opts *o)
 		log_error("%s: %s", o->root, strerror(errno));
 		return r;
 	}
+	if ((ex = build_export(rootfd, o, &r)) == NULL && r != 0) {
+		close(rootfd);
+		return r;
+	}
 	memset(&conf, 0, sizeof(conf));
+	conf.export = ex;
 	conf.rootfd = rootfd;
 	conf.max_msize = o->max_msize;
 	conf.readonly = o->readonly;
@@ -106,6 +158,7 @@ p9loop_serve(int fd, const struct p9loop_opts *o)
 	if ((c = p9conn_new(&conf)) == NULL) {
 		r = -errno;
 		log_error("p9conn_new: %s", strerror(errno));
+		export_free(ex);
 		close(rootfd);
 		return r;
 	}
@@ -139,6 +192,7 @@ done:
 	if (o->stats)
 		print_stats(c);
 	p9conn_free(c);
+	export_free(ex);
 	buf_free(&in);
 	buf_free(&out);
 	return r;

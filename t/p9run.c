@@ -35,8 +35,8 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	log_fatal(2, "usage: p9run [-m maxmsize] [-t] [-R] [-s] [-w] -r dir "
-	    "-- cmd [arg ...]");
+	log_fatal(2, "usage: p9run [-m maxmsize] [-t] [-R] [-s] [-w] "
+	    "[-E rw:PATH|ro:PATH|hide:PATTERN]... -r dir -- cmd [arg ...]");
 }
 
 static int
@@ -63,8 +63,12 @@ main(int argc, char **argv)
 
 	sanitise_stdfd();
 	log_init(argv[0], LOG_TO_STDERR, LOG_LVL_INFO);
-	while ((ch = getopt(argc, argv, "+m:r:tRsw")) != -1) {
+	while ((ch = getopt(argc, argv, "+E:m:r:tRsw")) != -1) {
 		switch (ch) {
+		case 'E':
+			if (p9loop_add_export(&o, optarg) != 0)
+				usage();
+			break;
 		case 'm':
 			if (p9loop_parse_size(optarg, &o.max_msize) != 0)
 				usage();

@@ -18,7 +18,8 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	log_fatal(2, "usage: p9serve [-m maxmsize] [-t] [-R] [-s] -r dir fd");
+	log_fatal(2, "usage: p9serve [-m maxmsize] [-t] [-R] [-s] "
+	    "[-E rw:PATH|ro:PATH|hide:PATTERN]... -r dir fd");
 }
 
 int
@@ -30,8 +31,12 @@ main(int argc, char **argv)
 
 	sanitise_stdfd();
 	log_init(argv[0], LOG_TO_STDERR, LOG_LVL_INFO);
-	while ((ch = getopt(argc, argv, "m:r:tRs")) != -1) {
+	while ((ch = getopt(argc, argv, "E:m:r:tRs")) != -1) {
 		switch (ch) {
+		case 'E':
+			if (p9loop_add_export(&o, optarg) != 0)
+				usage();
+			break;
 		case 'm':
 			if (p9loop_parse_size(optarg, &o.max_msize) != 0)
 				usage();
