@@ -103,18 +103,6 @@ out=$(cpu -namespace="$NS" cputest sh -c '
 check_eq "a client-side change: next read sees it, stat after the TTL" \
 	"3 v1 longer-v2 10" "$(echo $out)"
 
-# Within the TTL (here 60 s, longer than this session) the stat is the
-# proxy's: the client's change is seen by the read, not yet by stat.
-echo 60000 > "$T/ttl"
-echo v1 > "$T/tree/live.txt"
-out=$(cpu -namespace="$NS" cputest sh -c '
-	cd /srv; ls -l >/dev/null; stat -c %s live.txt; echo first-stat-done
-	i=0; while [ "$(cat live.txt)" = v1 ] && [ $i -lt 1800 ]; do sleep 0.1; i=$((i+1)); done
-	stat -c %s live.txt' |
-	{ read size; read done; echo longer-v2 > "$T/tree/live.txt"; echo "$size $(cat)"; })
-check_eq "within the TTL (cpu-subsystem -T 60000) stat is the proxy's" "3 3" "$(echo $out)"
-echo 1000 > "$T/ttl"
-
 # Names created and removed remotely are seen at once (invalidation).
 out=$(cpu -namespace="$NS" cputest sh -c '
 	cd /srv; ls >/dev/null; echo x > new.txt; ls | grep -c "^new.txt$"
