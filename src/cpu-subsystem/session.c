@@ -74,6 +74,14 @@ struct p9link {
 };
 #define P9LINK_KIN_MAX	(P9_MSIZE_MAX + 64u * 1024)
 #define P9LINK_OUT_MAX	(2u * P9_MSIZE_MAX + 1024u * 1024)
+/* The kernel's socket is read this much at a time, and only while the
+ * proxy holds less of it or needs more for the message at its front
+ * (p9proxy_kernel_need()): a 1 MiB Twrite passes in pieces, never whole. */
+#define P9LINK_READ	(64u * 1024)
+/* 9P bytes for the client are framed onto the wire only while less than
+ * this waits there for sshd's pipe; the rest waits in the kernel's socket
+ * (the client's credit alone would let 4 MiB queue in our memory). */
+#define P9LINK_WIRE_MAX	(128u * 1024)
 
 struct session {
 	const struct subsys_opts *opts;
@@ -301,9 +309,14 @@ p9link_end(struct session *s, struct chan *c, struct p9link *l, const char *why)
 static bool
 p9link_want_read(const struct chan *c, const struct p9link *l)
 {
+	size_t need = p9proxy_kernel_need(l->px, &l->kin);
+
 	return c->rfd >= 0 && !l->kin_eof && buf_room(&l->kin) > 0 &&
+	    (buf_len(&l->kin) < P9LINK_READ || buf_len(&l->kin) < need) &&
 	    buf_room(&l->cout) >= p9proxy_client_room(l->px);
 }
+
+static void write_wire(struct session *);
 
 /*
  * Move what can move without blocking: client replies through the proxy
@@ -347,11 +360,14 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 		 * so what one read leaves is reported again). */
 		if (l->readable && p9link_want_read(c, l)) {
 			l->readable = false;
-			n = buf_read_fd(&l->kin, c->rfd, buf_room(&l->kin));
+			n = buf_read_fd(&l->kin, c->rfd, P9LINK_READ);
 			if (n > 0)
 				moved = true;
 			else if (n != -EAGAIN)
 				l->kin_eof = true;
+			/* A full piece: more is likely there (a large Twrite). */
+			if (n == (ssize_t)P9LINK_READ)
+				l->readable = true;
 		}
 		before = buf_len(&l->kin);
 		r = p9proxy_from_kernel(l->px, &l->kin, &l->cout, &l->kout, now);
@@ -359,8 +375,18 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 			moved = true;
 		if (r < 0)
 			return p9link_end(s, c, l, p9proxy_error(l->px));
-		if (buf_len(&l->cout) > 0) {
-			sent = chan_send(c, &s->out, buf_ptr(&l->cout), buf_len(&l->cout));
+		if (buf_len(&l->cout) > 0 && buf_len(&s->out) >= P9LINK_WIRE_MAX) {
+			/* Make room on the wire for what waits. */
+			before = buf_len(&s->out);
+			write_wire(s);
+			if (buf_len(&s->out) < before)
+				moved = true;
+		}
+		if (buf_len(&l->cout) > 0 && buf_len(&s->out) < P9LINK_WIRE_MAX) {
+			sent = buf_len(&l->cout);
+			if (sent > P9LINK_WIRE_MAX - buf_len(&s->out))
+				sent = P9LINK_WIRE_MAX - buf_len(&s->out);
+			sent = chan_send(c, &s->out, buf_ptr(&l->cout), sent);
 			buf_consume(&l->cout, sent);
 			if (sent > 0)
 				moved = true;
