@@ -1824,6 +1824,24 @@ test_write_split(void)
 				back = false;
 		}
 	}
+	/* What the socket is read for: a large Twrite's header, then
+	 * anything, then the whole of the next message. */
+	buf_reset(&out);
+	buf_put(&kin, buf_ptr(&enc), P9_HDRSZ);
+	i = p9proxy_kernel_need(px, &kin);
+	feed_kernel_range(&enc, P9_HDRSZ, P9_HDRSZ + 17, &out);
+	k = p9proxy_kernel_need(px, &kin);
+	feed_kernel_range(&enc, P9_HDRSZ + 17, len1 + P9_HDRSZ, &out);
+	ok(i == P9_HDRSZ + 16 && k == 0 && p9proxy_kernel_need(px, &kin) == 26,
+	    "the proxy asks for a large Twrite's header, then for anything (%zu %zu)", i, k);
+	feed_kernel_range(&enc, len1 + P9_HDRSZ, buf_len(&enc), &out);
+	for (i = 0; i < 2; i++) {
+		r = (struct p9_msg){ .type = P9_RWRITE, .tag = le_get16(buf_ptr(&out) +
+		    (i ? len1 : 0) + 5) };
+		r.u.rio.count = i == 0 ? (uint32_t)W : 3;
+		from_client(&r);
+		take(&tk, &m);
+	}
 	ok(good, "a Twrite split anywhere passes without an error, never held whole");
 	ok(bytes, "... the client gets both messages byte for byte");
 	ok(back, "... and the kernel both Rwrites with its tags");
