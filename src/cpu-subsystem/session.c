@@ -279,6 +279,19 @@ sweep_caches(struct session *s)
 	for (i = 0; i < MUX_MAX_9P; i++)
 		if (s->p9[i].px != NULL && p9proxy_sweep(s->p9[i].px, s->now) > 0)
 			freed = true;
+	if (freed) {
+		/* ... and the queues' storage, grown for a large message
+		 * (a listing, a burst) and idle now. */
+		for (i = 0; i < s->nch; i++)
+			buf_release(&s->ch[i].wq);
+		for (i = 0; i < MUX_MAX_9P; i++) {
+			buf_release(&s->p9[i].kin);
+			buf_release(&s->p9[i].kout);
+			buf_release(&s->p9[i].cout);
+		}
+		buf_release(&s->in);
+		buf_release(&s->out);
+	}
 #ifdef __GLIBC__
 	/* glibc keeps freed pages; musl's malloc returns them itself. */
 	if (freed)
