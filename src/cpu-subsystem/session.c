@@ -340,7 +340,7 @@ static void
 p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 {
 	long long now = s->now;
-	size_t before, sent;
+	size_t before, sent, want;
 	ssize_t n;
 	bool moved;
 	int r;
@@ -372,14 +372,19 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 		 * system call per round for nothing (poll is level-triggered,
 		 * so what one read leaves is reported again). */
 		if (l->readable && p9link_want_read(c, l)) {
+			/* Up to a piece in all (more only for a message
+			 * the proxy needs whole and is larger). */
+			want = buf_len(&l->kin) < P9LINK_READ ?
+			    P9LINK_READ - buf_len(&l->kin) : P9LINK_READ;
 			l->readable = false;
-			n = buf_read_fd(&l->kin, c->rfd, P9LINK_READ);
+			n = buf_read_fd(&l->kin, c->rfd, want);
 			if (n > 0)
 				moved = true;
 			else if (n != -EAGAIN)
 				l->kin_eof = true;
-			/* A full piece: more is likely there (a large Twrite). */
-			if (n == (ssize_t)P9LINK_READ)
+			/* All it asked for: more is likely there (a large
+			 * Twrite). */
+			if (n == (ssize_t)want)
 				l->readable = true;
 		}
 		before = buf_len(&l->kin);
@@ -395,10 +400,12 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 			if (buf_len(&s->out) < before)
 				moved = true;
 		}
-		if (buf_len(&l->cout) > 0 && buf_len(&s->out) < P9LINK_WIRE_MAX) {
+		if (buf_len(&l->cout) > 0 &&
+		    buf_len(&s->out) + FRAME_HDR + 1 < P9LINK_WIRE_MAX) {
+			/* with its frame header, within the bound */
 			sent = buf_len(&l->cout);
-			if (sent > P9LINK_WIRE_MAX - buf_len(&s->out))
-				sent = P9LINK_WIRE_MAX - buf_len(&s->out);
+			if (sent > P9LINK_WIRE_MAX - FRAME_HDR - 1 - buf_len(&s->out))
+				sent = P9LINK_WIRE_MAX - FRAME_HDR - 1 - buf_len(&s->out);
 			sent = chan_send(c, &s->out, buf_ptr(&l->cout), sent);
 			buf_consume(&l->cout, sent);
 			if (sent > 0)
