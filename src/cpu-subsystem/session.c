@@ -58,6 +58,8 @@
  * much is owed, the client's credit stays far above it (WINDOW_9P_STREAM
  * is 1 MiB), so it rarely waits for it. */
 #define P9_ADJUST_MIN		(256u * 1024)
+/* How often idle queues give their storage back (sweep_caches()). */
+#define RELEASE_MS		1000
 
 /*
  * A 9P channel with the attribute proxy (p9proxy.h) between the kernel's
@@ -111,6 +113,7 @@ struct session {
 	 * kernel without a vDSO (user-mode-linux) every clock_gettime is a
 	 * real system call, and a round needs the time several times. */
 	long long	 now;
+	long long	 released_at;	/* sweep_caches(): idle queues freed */
 };
 
 static long long
@@ -270,6 +273,16 @@ p9link_free(struct p9link *l)
  * are stale two seconds later, while the loose one fills up), and give
  * the memory back, so that the server side stays small (issue 6 item 8).
  */
+/* An idle queue gives its storage back: true if it had any. */
+static bool
+release_idle(struct buf *b)
+{
+	bool had = buf_len(b) == 0 && buf_ptr(b) != buf_empty_;
+
+	buf_release(b);
+	return had;
+}
+
 static void
 sweep_caches(struct session *s)
 {
@@ -279,18 +292,20 @@ sweep_caches(struct session *s)
 	for (i = 0; i < MUX_MAX_9P; i++)
 		if (s->p9[i].px != NULL && p9proxy_sweep(s->p9[i].px, s->now) > 0)
 			freed = true;
-	if (freed) {
-		/* ... and the queues' storage, grown for a large message
-		 * (a listing, a burst) and idle now. */
+	/* ... and, once a second, the storage of the queues that a large
+	 * message or a burst (a listing, W1's reads) grew and that are
+	 * idle now: what a workload left is not kept for the next. */
+	if (s->now - s->released_at >= RELEASE_MS || s->now < s->released_at) {
+		s->released_at = s->now;
 		for (i = 0; i < s->nch; i++)
-			buf_release(&s->ch[i].wq);
+			freed |= release_idle(&s->ch[i].wq);
 		for (i = 0; i < MUX_MAX_9P; i++) {
-			buf_release(&s->p9[i].kin);
-			buf_release(&s->p9[i].kout);
-			buf_release(&s->p9[i].cout);
+			freed |= release_idle(&s->p9[i].kin);
+			freed |= release_idle(&s->p9[i].kout);
+			freed |= release_idle(&s->p9[i].cout);
 		}
-		buf_release(&s->in);
-		buf_release(&s->out);
+		freed |= release_idle(&s->in);
+		freed |= release_idle(&s->out);
 	}
 #ifdef __GLIBC__
 	/* glibc keeps freed pages; musl's malloc returns them itself. */
