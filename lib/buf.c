@@ -34,6 +34,16 @@ buf_reset(struct buf *b)
 	b->off = b->len = 0;
 }
 
+void
+buf_release(struct buf *b)
+{
+	if (b->len != 0)
+		return;
+	free(b->d);
+	b->d = NULL;
+	b->off = b->cap = 0;
+}
+
 int
 buf_check_reserve(const struct buf *b, size_t n)
 {

@@ -37,6 +37,9 @@ struct buf {
 void	 buf_init(struct buf *, size_t max);
 void	 buf_free(struct buf *);
 void	 buf_reset(struct buf *);
+/* An empty buffer gives its storage back (its ceiling stays): a queue
+ * that once held a large message need not keep its pages. */
+void	 buf_release(struct buf *);
 static inline size_t buf_len(const struct buf *b) { return b->len; }
 /* Never NULL: a buffer that never allocated points at an empty array
  * (computing NULL + 0 is undefined behaviour). */

@@ -178,4 +178,21 @@ out=$(timeout 120 "$CPU" -F "$SSH_CONFIG" -namespace="/lib:/lib64:/usr:/bin:/etc
 	cputest sh -c 'ls -f /srv | sort | md5sum; ls /srv | wc -l')
 check_eq "a 400 KiB listing through the proxy: whole, no hang" \
 	"$(echo $(ls -f "$T/many" | sort | md5sum) 8000)" "$(echo $out)"
+
+# Large writes (dd bs=1M, msize 1 MiB: Twrites of nearly 1 MiB) pass
+# through the proxy in pieces (doc/9p-proxy.md, Limits): the client's
+# copy is the data, byte for byte, on the coherent and the cached channel
+# alike, and a stat right after sees the new size.
+mkdir "$T/wr"
+head -c $((8 * 1024 * 1024 + 12345)) /dev/urandom > "$T/wr/src"
+for policy in split loose; do
+	rm -f "$T/wr/dst"
+	out=$(timeout 300 "$CPU" -F "$SSH_CONFIG" -cache $policy \
+	    -namespace="/lib:/lib64:/usr:/bin:/etc:/srv=$T/wr" cputest \
+	    sh -c 'dd if=/srv/src of=/srv/dst bs=1M conv=fsync 2>/dev/null &&
+	    stat -c %s /srv/dst && sha256sum < /srv/dst')
+	check_eq "dd bs=1M through the proxy (-cache $policy): the client's copy is the data" \
+	    "$(echo $(stat -c %s "$T/wr/src") $(sha256sum < "$T/wr/src")) $(sha256sum < "$T/wr/src")" \
+	    "$(echo $out) $(sha256sum < "$T/wr/dst" 2>/dev/null)"
+done
 t_done

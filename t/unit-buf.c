@@ -617,6 +617,29 @@ test_stream_stays_front(void)
 	buf_free(&b);
 }
 
+/* An empty buffer gives its storage back and keeps its ceiling; one
+ * with data keeps it. */
+static void
+test_release(void)
+{
+	struct buf b;
+	uint8_t big[4096] = { 1 };
+
+	buf_init(&b, 8192);
+	buf_put(&b, big, sizeof(big));
+	buf_release(&b);
+	ok(buf_len(&b) == sizeof(big) && buf_ptr(&b)[0] == 1,
+	    "buf_release keeps a buffer that holds data");
+	buf_consume(&b, sizeof(big));
+	buf_release(&b);
+	ok(b.d == NULL && b.cap == 0 && buf_room(&b) == 8192 && buf_len(&b) == 0,
+	    "buf_release frees an empty buffer's storage, its ceiling stays");
+	ok(buf_put(&b, big, sizeof(big)) == 0 && buf_put(&b, big, sizeof(big)) == 0 &&
+	    buf_put(&b, big, 1) == -EMSGSIZE && buf_len(&b) == 8192,
+	    "... and it fills again up to that ceiling");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -631,6 +654,7 @@ main(void)
 	test_cstr();
 	test_huge_length();
 	test_fresh_empty();
+	test_release();
 	test_stream_stays_front();
 	return unit_done();
 }

@@ -1470,6 +1470,7 @@ test_prefetch(void)
  * that an error replaces is dropped as it arrives.
  */
 #define BIG	300000u
+#define STREAM_MIN_T	(64u * 1024)	/* p9proxy-int.h's STREAM_MIN */
 #define PIECE	70000u
 
 /* Feed the encoded reply in r to the proxy PIECE bytes at a time, moving
@@ -1597,6 +1598,324 @@ test_stream(void)
 	free(data);
 }
 
+/*
+ * Feed the kernel's bytes r in pieces, as p9link_pump() would, taking
+ * what reaches the client into `out` after each round: false if the
+ * proxy's buffer to the client ever held more than 64 KiB of data (the
+ * Twrite was held whole) or an error came back.
+ */
+static bool
+feed_kernel_in_pieces(const struct buf *r, struct buf *out)
+{
+	size_t off, n, before;
+	bool small = true;
+
+	for (off = 0; off < buf_len(r); off += n) {
+		n = buf_len(r) - off < PIECE ? buf_len(r) - off : PIECE;
+		buf_put(&kin, buf_ptr(r) + off, n);
+		do {
+			before = buf_len(&kin);
+			perr = p9proxy_from_kernel(px, &kin, &tc, &tk, now);
+			if (perr != 0 || buf_len(&tc) > 64 * 1024 + 4096)
+				small = false;
+			buf_put(out, buf_ptr(&tc), buf_len(&tc));
+			buf_reset(&tc);
+		} while (buf_len(&kin) < before);
+	}
+	return small;
+}
+
+/* A large Twrite goes to the client as the kernel's socket gives it. */
+static void
+test_write_stream(void)
+{
+	struct p9_msg t, m, r;
+	struct buf enc, out;
+	uint8_t *data;
+	uint16_t ct, wt = 0, rt = 0;
+	size_t i;
+
+	data = malloc(BIG);
+	for (i = 0; i < BIG; i++)
+		data[i] = (uint8_t)(i * 13 + i / 257);
+	buf_init(&enc, 1 << 20);
+	buf_init(&out, 1 << 20);
+
+	t = (struct p9_msg){ .type = P9_TWRITE, .tag = 100 };
+	t.u.io.fid = 1;
+	t.u.io.offset = 12345;
+	t.u.io.count = BIG;
+	t.u.io.data = data;
+	p9_encode(&enc, &t);
+	ok(feed_kernel_in_pieces(&enc, &out),
+	    "a large Twrite passes in pieces, never held whole");
+	ct = buf_len(&out) >= P9_HDRSZ ? le_get16(buf_ptr(&out) + 5) : 0xFFFF;
+	ok(buf_len(&out) == buf_len(&enc) &&
+	    memcmp(buf_ptr(&out), buf_ptr(&enc), 5) == 0 &&
+	    memcmp(buf_ptr(&out) + P9_HDRSZ, buf_ptr(&enc) + P9_HDRSZ,
+	    buf_len(&enc) - P9_HDRSZ) == 0 && buf_len(&kin) == 0,
+	    "... byte for byte, with a tag of ours");
+	r = (struct p9_msg){ .type = P9_RWRITE, .tag = ct };
+	r.u.rio.count = BIG;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RWRITE && m.tag == 100 &&
+	    m.u.rio.count == BIG, "... its Rwrite goes back with the kernel's tag");
+
+	/* A virtual fid: the walk that makes it goes first. */
+	t = twalk(101, 1, 40, "a");
+	from_kernel(&t);
+	while (take(&tk, &m) == 0)
+		;
+	buf_reset(&enc);
+	t = (struct p9_msg){ .type = P9_TWRITE, .tag = 102 };
+	t.u.io.fid = 40;
+	t.u.io.count = BIG;
+	t.u.io.data = data;
+	p9_encode(&enc, &t);
+	buf_reset(&out);
+	ok(feed_kernel_in_pieces(&enc, &out) && take(&out, &m) == 0 &&
+	    m.type == P9_TWALK && m.u.walk.newfid == 40 &&
+	    (wt = m.tag, buf_len(&out) == buf_len(&enc)) &&
+	    memcmp(buf_ptr(&out) + P9_HDRSZ, buf_ptr(&enc) + P9_HDRSZ,
+	    buf_len(&enc) - P9_HDRSZ) == 0,
+	    "Twrite of a virtual fid: its walk, then the Twrite streamed");
+	rt = le_get16(buf_ptr(&out) + 5);
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = wt };
+	r.u.ecode = ENOENT;
+	from_client(&r);
+	r = (struct p9_msg){ .type = P9_RLERROR, .tag = rt };
+	r.u.ecode = EBADF;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RLERROR && m.tag == 102 &&
+	    m.u.ecode == ENOENT, "... a failed walk: the Twrite gets its error");
+
+	/* The fid is dead now: answered here, the data dropped. */
+	buf_reset(&out);
+	t.tag = 103;
+	buf_reset(&enc);
+	p9_encode(&enc, &t);
+	t = tfid(P9_TCLUNK, 104, 40);
+	p9_encode(&enc, &t);
+	ok(feed_kernel_in_pieces(&enc, &out) && buf_len(&out) == 0 &&
+	    take(&tk, &m) == 0 && m.type == P9_RLERROR && m.tag == 103 &&
+	    m.u.ecode == ENOENT && take(&tk, &m) == 0 && m.type == P9_RCLUNK &&
+	    m.tag == 104 && buf_len(&kin) == 0,
+	    "Twrite of a dead fid: Rlerror here, the data dropped, the next request read");
+
+	/* A small Twrite still goes whole. */
+	t = (struct p9_msg){ .type = P9_TWRITE, .tag = 105 };
+	t.u.io.fid = 1;
+	t.u.io.count = 3;
+	t.u.io.data = data;
+	from_kernel(&t);
+	ok(perr == 0 && take(&tc, &m) == 0 && m.type == P9_TWRITE && m.u.io.count == 3 &&
+	    memcmp(m.u.io.data, data, 3) == 0 && buf_len(&tc) == 0,
+	    "a small Twrite goes whole");
+	buf_free(&enc);
+	buf_free(&out);
+	free(data);
+}
+
+/* Pump the kernel's bytes at off..end of r into the proxy as one read,
+ * as p9link_pump() does, appending what reaches the client to out;
+ * false if an error came back or more than 64 KiB of data waited. */
+static bool
+feed_kernel_range(const struct buf *r, size_t off, size_t end, struct buf *out)
+{
+	size_t before;
+	bool small = true;
+
+	buf_put(&kin, buf_ptr(r) + off, end - off);
+	do {
+		before = buf_len(&kin);
+		perr = p9proxy_from_kernel(px, &kin, &tc, &tk, now);
+		if (perr != 0 || buf_len(&tc) > 64 * 1024 + 4096)
+			small = false;
+		buf_put(out, buf_ptr(&tc), buf_len(&tc));
+		buf_reset(&tc);
+	} while (buf_len(&kin) < before);
+	return small;
+}
+
+/* The bytes of a and b agree but for the tags of the messages in them. */
+static bool
+same_but_tags(const struct buf *a, const struct buf *b)
+{
+	const uint8_t *p = buf_ptr(a), *q = buf_ptr(b);
+	size_t off = 0, size;
+
+	if (buf_len(a) != buf_len(b))
+		return false;
+	while (off + P9_HDRSZ <= buf_len(a)) {
+		size = le_get32(p + off);
+		if (size < P9_HDRSZ || size > buf_len(a) - off ||
+		    memcmp(p + off, q + off, 5) != 0 ||
+		    memcmp(p + off + P9_HDRSZ, q + off + P9_HDRSZ, size - P9_HDRSZ) != 0)
+			return false;
+		off += size;
+	}
+	return off == buf_len(a);
+}
+
+/*
+ * A streamed Twrite split at every kind of boundary: inside its size,
+ * at its type, inside and at the end of its header, inside its data, at
+ * its end and inside the next message, and the two in one read.  The
+ * client gets them byte for byte, the kernel both Rwrites.
+ */
+static void
+test_write_split(void)
+{
+	const size_t W = STREAM_MIN_T + 4464;	/* streamed: > 64 KiB */
+	struct p9_msg t, m, r;
+	struct buf enc, out;
+	uint8_t *data;
+	size_t i, k, len1, cuts[16], ncut = 0;
+	uint16_t tags[2];
+	bool good = true, bytes = true, back = true;
+
+	data = malloc(W);
+	for (i = 0; i < W; i++)
+		data[i] = (uint8_t)(i * 31 + i / 509);
+	buf_init(&enc, 1 << 20);
+	buf_init(&out, 1 << 20);
+	t = (struct p9_msg){ .type = P9_TWRITE, .tag = 110 };
+	t.u.io.fid = 1;
+	t.u.io.offset = 1u << 20;
+	t.u.io.count = (uint32_t)W;
+	t.u.io.data = data;
+	p9_encode(&enc, &t);
+	len1 = buf_len(&enc);
+	t.tag = 111;
+	t.u.io.count = 3;
+	p9_encode(&enc, &t);
+	cuts[ncut++] = buf_len(&enc);	/* both in one read */
+	cuts[ncut++] = 1;
+	cuts[ncut++] = 4;
+	cuts[ncut++] = 5;
+	cuts[ncut++] = P9_HDRSZ + 4;
+	cuts[ncut++] = P9_HDRSZ + 15;	/* inside count */
+	cuts[ncut++] = P9_HDRSZ + 16;	/* the header whole */
+	cuts[ncut++] = P9_HDRSZ + 17;
+	cuts[ncut++] = len1 / 2;
+	cuts[ncut++] = len1 - 1;
+	cuts[ncut++] = len1;
+	cuts[ncut++] = len1 + 3;	/* inside the next one */
+	cuts[ncut++] = buf_len(&enc) - 1;
+	for (k = 0; k < ncut; k++) {
+		buf_reset(&out);
+		good &= feed_kernel_range(&enc, 0, cuts[k], &out);
+		good &= feed_kernel_range(&enc, cuts[k], buf_len(&enc), &out);
+		if (!same_but_tags(&out, &enc) || buf_len(&kin) != 0) {
+			bytes = false;
+			diag("cut at %zu: %zu bytes out of %zu", cuts[k], buf_len(&out),
+			    buf_len(&enc));
+			buf_reset(&kin);
+			continue;
+		}
+		tags[0] = le_get16(buf_ptr(&out) + 5);
+		tags[1] = le_get16(buf_ptr(&out) + len1 + 5);
+		for (i = 0; i < 2; i++) {
+			r = (struct p9_msg){ .type = P9_RWRITE, .tag = tags[i] };
+			r.u.rio.count = i == 0 ? (uint32_t)W : 3;
+			from_client(&r);
+			if (perr != 0 || take(&tk, &m) != 0 || m.type != P9_RWRITE ||
+			    m.tag != 110 + i || m.u.rio.count != r.u.rio.count)
+				back = false;
+		}
+	}
+	/* What the socket is read for: a large Twrite's header, then
+	 * anything, then the whole of the next message. */
+	buf_reset(&out);
+	buf_put(&kin, buf_ptr(&enc), P9_HDRSZ);
+	i = p9proxy_kernel_need(px, &kin);
+	feed_kernel_range(&enc, P9_HDRSZ, P9_HDRSZ + 17, &out);
+	k = p9proxy_kernel_need(px, &kin);
+	feed_kernel_range(&enc, P9_HDRSZ + 17, len1 + P9_HDRSZ, &out);
+	ok(i == P9_HDRSZ + 16 && k == 0 && p9proxy_kernel_need(px, &kin) == 26,
+	    "the proxy asks for a large Twrite's header, then for anything (%zu %zu)", i, k);
+	feed_kernel_range(&enc, len1 + P9_HDRSZ, buf_len(&enc), &out);
+	for (i = 0; i < 2; i++) {
+		r = (struct p9_msg){ .type = P9_RWRITE, .tag = le_get16(buf_ptr(&out) +
+		    (i ? len1 : 0) + 5) };
+		r.u.rio.count = i == 0 ? (uint32_t)W : 3;
+		from_client(&r);
+		take(&tk, &m);
+	}
+	ok(good, "a Twrite split anywhere passes without an error, never held whole");
+	ok(bytes, "... the client gets both messages byte for byte");
+	ok(back, "... and the kernel both Rwrites with its tags");
+
+	/* A Twrite whose count disagrees with its size: the channel ends. */
+	buf_reset(&enc);
+	t.tag = 112;
+	t.u.io.count = (uint32_t)W;
+	p9_encode(&enc, &t);
+	le_put32(buf_mutable(&enc, P9_HDRSZ + 12, 4), (uint32_t)W - 1);
+	buf_reset(&out);
+	feed_kernel_range(&enc, 0, buf_len(&enc), &out);
+	ok(perr == -EPROTO && buf_len(&out) == 0,
+	    "a streamed Twrite whose count is not its size is refused");
+	buf_reset(&kin);
+	buf_free(&enc);
+	buf_free(&out);
+	free(data);
+}
+
+/* A streamed Twrite forgets the file's attributes, as a whole one did. */
+static void
+test_write_invalidates(void)
+{
+	const size_t W = STREAM_MIN_T + 1;
+	struct p9_msg t, m, r;
+	struct buf enc, out;
+	uint8_t *data = calloc(1, W);
+	uint16_t wt = 0, ct = 0;
+
+	buf_init(&enc, 1 << 20);
+	buf_init(&out, 1 << 20);
+	send_attrs(1, (const char *[]){ "a" }, (struct p9_attr[]){ attr_of(AQ, 42) });
+	t = twalk(120, 1, 62, "a");
+	from_kernel(&t);
+	take(&tk, &m);
+	t = tfid(P9_TGETATTR, 121, 62);
+	from_kernel(&t);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RGETATTR && m.tag == 121 &&
+	    buf_len(&tc) == 0, "a file's Tgetattr is answered here ...");
+	t = (struct p9_msg){ .type = P9_TWRITE, .tag = 122 };
+	t.u.io.fid = 62;
+	t.u.io.count = (uint32_t)W;
+	t.u.io.data = data;
+	p9_encode(&enc, &t);
+	feed_kernel_range(&enc, 0, P9_HDRSZ + 16, &out);
+	ok(perr == 0 && buf_len(&tk) == 0 && buf_len(&out) > P9_HDRSZ + 16,
+	    "... a streamed Twrite's header goes on alone");
+	feed_kernel_range(&enc, P9_HDRSZ + 16, buf_len(&enc), &out);
+	t = tfid(P9_TGETATTR, 123, 62);
+	from_kernel(&t);
+	buf_put(&out, buf_ptr(&tc), buf_len(&tc));
+	buf_reset(&tc);
+	/* out: our walk of fid 62, the Twrite, the Tgetattr */
+	ok(take(&out, &m) == 0 && m.type == P9_TWALK && (wt = m.tag, true) &&
+	    buf_len(&out) > W && le_get32(buf_ptr(&out)) == buf_len(&enc) &&
+	    (ct = le_get16(buf_ptr(&out) + 5), buf_consume(&out, buf_len(&enc)) == 0) &&
+	    take(&out, &m) == 0 && m.type == P9_TGETATTR && buf_len(&tk) == 0,
+	    "... then, with its attributes forgotten, the next Tgetattr goes to the client");
+	r = (struct p9_msg){ .type = P9_RWALK, .tag = wt };
+	r.u.rwalk.nwqid = 1;
+	r.u.rwalk.wqid[0] = AQ;
+	from_client(&r);
+	r = (struct p9_msg){ .type = P9_RWRITE, .tag = ct };
+	r.u.rio.count = (uint32_t)W;
+	from_client(&r);
+	ok(perr == 0 && take(&tk, &m) == 0 && m.type == P9_RWRITE && m.tag == 122,
+	    "... and the Rwrite goes back");
+	buf_reset(&tk);
+	buf_free(&enc);
+	buf_free(&out);
+	free(data);
+}
+
 /* With the server's msize and its root's attributes known (sent at
  * session start), a mount's Tversion and first Tattach are answered here
  * and still sent on; their replies are checked and dropped. */
@@ -1709,6 +2028,9 @@ main(void)
 	px = p9proxy_new(TTL);
 	setup_session();
 	test_stream();
+	test_write_stream();
+	test_write_split();
+	test_write_invalidates();
 	p9proxy_free(px);
 
 	/* A mount answered here. */

@@ -57,6 +57,11 @@
 #define STREAM_MIN	(64u * 1024)
 /* ... and at most this much of it waits for the kernel's socket. */
 #define STREAM_KOUT_MAX	(64u * 1024)
+/* A Twrite larger than STREAM_MIN goes to the client the same way: its
+ * header when it arrives, its data as the kernel's socket gives it, at
+ * most this much of it queued for the wire (wstream_start()). */
+#define WSTREAM_COUT_MAX	(64u * 1024)
+#define TWRITE_HDR	(P9_HDRSZ + 4 + 8 + 4)	/* fid offset count[4] */
 
 enum fstate { F_REAL, F_VIRT, F_DEAD };
 /* A listing asked for with the directory's Tlopen (prefetch_listing()). */
@@ -248,6 +253,12 @@ struct p9proxy {
 	 * was answered with an error instead). */
 	uint32_t	 stream_left;
 	bool		 stream_drop;
+	/* The same for a Twrite passed on (wstream_start()); while its
+	 * header goes through from_kernel_one(), fwd_head is the header as
+	 * received, forwarded in place of the one decoded. */
+	uint32_t	 wstream_left;
+	bool		 wstream_drop;
+	const uint8_t	*fwd_head;
 };
 
 /* p9proxy-cache.c */
@@ -349,6 +360,9 @@ int from_client_one(struct p9proxy *px, const uint8_t *m, size_t len,
 /* p9proxy-stream.c */
 int stream_start(struct p9proxy *px, struct buf *in, struct buf *tk, long long now);
 size_t stream_body(struct p9proxy *px, struct buf *in, struct buf *tk);
+int wstream_start(struct p9proxy *px, struct buf *in, struct buf *tc,
+    struct buf *tk, long long now);
+size_t wstream_body(struct p9proxy *px, struct buf *in, struct buf *tc);
 
 /* p9proxy.c */
 int fail(struct p9proxy *px, int err, const char *why);

@@ -338,7 +338,7 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 	p = &px->pend[tag];	/* the walks' pend_new() may have moved it */
 	if ((r = note_request(px, p, &t, now)) != 0)
 		return fail(px, r, "out of memory");
-	if (put_retagged(tc, m, len, tag) != 0)
+	if (put_retagged(tc, px->fwd_head != NULL ? px->fwd_head : m, len, tag) != 0)
 		return fail(px, -ENOBUFS, "no room");
 	if (t.type == P9_TXATTRCREATE && (f = fid_get(px, t.u.xattrcreate.fid)) != NULL)
 		f->xcreate = true;
@@ -404,6 +404,13 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 	int r;
 
 	for (;;) {
+		/* The rest of a large Twrite comes before anything else for
+		 * the client (it goes there as it arrives). */
+		if (px->wstream_left > 0) {
+			if (wstream_body(px, in, tc) == 0)
+				return 0;
+			continue;
+		}
 		/* Half an Rread is queued for the kernel: a local answer now
 		 * (a held Tlopen's too) would land inside it. */
 		if (px->stream_left > 0 && !px->stream_drop)
@@ -415,6 +422,11 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 		if (!spec_drain(px, tc, now) || buf_room(tc) < p9proxy_client_room(px) ||
 		    buf_room(tk) < P9PROXY_KOUT_MIN)
 			return 0;
+		if ((r = wstream_start(px, in, tc, tk, now)) != 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if ((r = next_msg(px, in, &len)) <= 0)
 			return r;
 		if (buf_room(tk) < P9PROXY_KOUT_MIN + held_listing(px, buf_ptr(in), len, now))

@@ -125,6 +125,11 @@ int	 p9proxy_sweep(struct p9proxy *, long long now);
 uint32_t p9proxy_msize(const struct p9proxy *);
 /* Bytes `to_client` must have free for any one kernel message. */
 size_t	 p9proxy_client_room(const struct p9proxy *);
+/* Bytes `in` must hold before the kernel's next message can move: all
+ * of it, or of a large Twrite only its header (its data streams); 0 if
+ * anything more will do.  The caller reads the socket in pieces, so no
+ * whole Twrite ever sits in `in`. */
+size_t	 p9proxy_kernel_need(const struct p9proxy *, const struct buf *in);
 const struct p9proxy_stats *p9proxy_stats(struct p9proxy *);
 const char *p9proxy_error(const struct p9proxy *);
 

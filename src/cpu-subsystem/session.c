@@ -58,6 +58,8 @@
  * much is owed, the client's credit stays far above it (WINDOW_9P_STREAM
  * is 1 MiB), so it rarely waits for it. */
 #define P9_ADJUST_MIN		(256u * 1024)
+/* How often idle queues give their storage back (sweep_caches()). */
+#define RELEASE_MS		1000
 
 /*
  * A 9P channel with the attribute proxy (p9proxy.h) between the kernel's
@@ -74,6 +76,14 @@ struct p9link {
 };
 #define P9LINK_KIN_MAX	(P9_MSIZE_MAX + 64u * 1024)
 #define P9LINK_OUT_MAX	(2u * P9_MSIZE_MAX + 1024u * 1024)
+/* The kernel's socket is read this much at a time, and only while the
+ * proxy holds less of it or needs more for the message at its front
+ * (p9proxy_kernel_need()): a 1 MiB Twrite passes in pieces, never whole. */
+#define P9LINK_READ	(64u * 1024)
+/* 9P bytes for the client are framed onto the wire only while less than
+ * this waits there for sshd's pipe; the rest waits in the kernel's socket
+ * (the client's credit alone would let 4 MiB queue in our memory). */
+#define P9LINK_WIRE_MAX	(128u * 1024)
 
 struct session {
 	const struct subsys_opts *opts;
@@ -103,6 +113,7 @@ struct session {
 	 * kernel without a vDSO (user-mode-linux) every clock_gettime is a
 	 * real system call, and a round needs the time several times. */
 	long long	 now;
+	long long	 released_at;	/* sweep_caches(): idle queues freed */
 };
 
 static long long
@@ -262,6 +273,16 @@ p9link_free(struct p9link *l)
  * are stale two seconds later, while the loose one fills up), and give
  * the memory back, so that the server side stays small (issue 6 item 8).
  */
+/* An idle queue gives its storage back: true if it had any. */
+static bool
+release_idle(struct buf *b)
+{
+	bool had = buf_len(b) == 0 && buf_ptr(b) != buf_empty_;
+
+	buf_release(b);
+	return had;
+}
+
 static void
 sweep_caches(struct session *s)
 {
@@ -271,6 +292,21 @@ sweep_caches(struct session *s)
 	for (i = 0; i < MUX_MAX_9P; i++)
 		if (s->p9[i].px != NULL && p9proxy_sweep(s->p9[i].px, s->now) > 0)
 			freed = true;
+	/* ... and, once a second, the storage of the queues that a large
+	 * message or a burst (a listing, W1's reads) grew and that are
+	 * idle now: what a workload left is not kept for the next. */
+	if (s->now - s->released_at >= RELEASE_MS || s->now < s->released_at) {
+		s->released_at = s->now;
+		for (i = 0; i < s->nch; i++)
+			freed |= release_idle(&s->ch[i].wq);
+		for (i = 0; i < MUX_MAX_9P; i++) {
+			freed |= release_idle(&s->p9[i].kin);
+			freed |= release_idle(&s->p9[i].kout);
+			freed |= release_idle(&s->p9[i].cout);
+		}
+		freed |= release_idle(&s->in);
+		freed |= release_idle(&s->out);
+	}
 #ifdef __GLIBC__
 	/* glibc keeps freed pages; musl's malloc returns them itself. */
 	if (freed)
@@ -301,9 +337,14 @@ p9link_end(struct session *s, struct chan *c, struct p9link *l, const char *why)
 static bool
 p9link_want_read(const struct chan *c, const struct p9link *l)
 {
+	size_t need = p9proxy_kernel_need(l->px, &l->kin);
+
 	return c->rfd >= 0 && !l->kin_eof && buf_room(&l->kin) > 0 &&
+	    (buf_len(&l->kin) < P9LINK_READ || buf_len(&l->kin) < need) &&
 	    buf_room(&l->cout) >= p9proxy_client_room(l->px);
 }
+
+static void write_wire(struct session *);
 
 /*
  * Move what can move without blocking: client replies through the proxy
@@ -314,7 +355,7 @@ static void
 p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 {
 	long long now = s->now;
-	size_t before, sent;
+	size_t before, sent, want;
 	ssize_t n;
 	bool moved;
 	int r;
@@ -346,12 +387,20 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 		 * system call per round for nothing (poll is level-triggered,
 		 * so what one read leaves is reported again). */
 		if (l->readable && p9link_want_read(c, l)) {
+			/* Up to a piece in all (more only for a message
+			 * the proxy needs whole and is larger). */
+			want = buf_len(&l->kin) < P9LINK_READ ?
+			    P9LINK_READ - buf_len(&l->kin) : P9LINK_READ;
 			l->readable = false;
-			n = buf_read_fd(&l->kin, c->rfd, buf_room(&l->kin));
+			n = buf_read_fd(&l->kin, c->rfd, want);
 			if (n > 0)
 				moved = true;
 			else if (n != -EAGAIN)
 				l->kin_eof = true;
+			/* All it asked for: more is likely there (a large
+			 * Twrite). */
+			if (n == (ssize_t)want)
+				l->readable = true;
 		}
 		before = buf_len(&l->kin);
 		r = p9proxy_from_kernel(l->px, &l->kin, &l->cout, &l->kout, now);
@@ -359,8 +408,20 @@ p9link_pump(struct session *s, struct chan *c, struct p9link *l)
 			moved = true;
 		if (r < 0)
 			return p9link_end(s, c, l, p9proxy_error(l->px));
-		if (buf_len(&l->cout) > 0) {
-			sent = chan_send(c, &s->out, buf_ptr(&l->cout), buf_len(&l->cout));
+		if (buf_len(&l->cout) > 0 && buf_len(&s->out) >= P9LINK_WIRE_MAX) {
+			/* Make room on the wire for what waits. */
+			before = buf_len(&s->out);
+			write_wire(s);
+			if (buf_len(&s->out) < before)
+				moved = true;
+		}
+		if (buf_len(&l->cout) > 0 &&
+		    buf_len(&s->out) + FRAME_HDR + 1 < P9LINK_WIRE_MAX) {
+			/* with its frame header, within the bound */
+			sent = buf_len(&l->cout);
+			if (sent > P9LINK_WIRE_MAX - FRAME_HDR - 1 - buf_len(&s->out))
+				sent = P9LINK_WIRE_MAX - FRAME_HDR - 1 - buf_len(&s->out);
+			sent = chan_send(c, &s->out, buf_ptr(&l->cout), sent);
 			buf_consume(&l->cout, sent);
 			if (sent > 0)
 				moved = true;
