@@ -48,7 +48,7 @@ struct tree {
 	char	*rel;		/* relative to the 9P root, "" for all of it */
 	int	 mode;		/* EXPORT_RO, EXPORT_RW, -1 not decided */
 	bool	 cwd;
-	bool	 must;		/* -export or -ro/-rw: missing is an error */
+	const char *must;	/* "export", "ro", "rw": missing is an error */
 };
 
 struct pol {
@@ -551,7 +551,7 @@ exportpol_build(const struct client_opts *o, int rootfd, const char *ns,
 	if ((o->ns_set && o->ns[0] == '\0') || P.rootabs != NULL)
 		tree_add(&P, strdup(""));
 	for (i = 0; i < o->exports.n; i++)
-		tree_add(&P, user_rel(&P, "export", o->exports.v[i]))->must = true;
+		tree_add(&P, user_rel(&P, "export", o->exports.v[i]))->must = "export";
 	if ((abs = clean_abs(&P, cwd, &why)) != NULL) {
 		rel = to_rel(&P, abs, true);
 		free(abs);
@@ -581,7 +581,7 @@ exportpol_build(const struct client_opts *o, int rootfd, const char *ns,
 		for (j = 0; j < nbase; j++)
 			above |= rel_under(P.t[j].rel, rel);
 		if (in_base(&P, nbase, rel, false))
-			tree_add(&P, rel)->must = true;
+			tree_add(&P, rel)->must = m[0] == 'r' ? "ro" : "rw";
 		else if (above)
 			free(rel);
 		else
@@ -611,8 +611,10 @@ exportpol_build(const struct client_opts *o, int rootfd, const char *ns,
 		if (r == 0)
 			continue;
 		if (P.t[i].must)
-			fail("-export/-ro/-rw /%s: %s", P.t[i].rel, strerror(-r));
-		log_debug("not exported: /%s: %s", P.t[i].rel, strerror(-r));
+			fail("-%s /%s: %s", P.t[i].must, P.t[i].rel, strerror(-r));
+		/* A namespace entry missing here: nsexec warns about it. */
+		if (r != -ENOENT)
+			log_debug("not exported: /%s: %s", P.t[i].rel, strerror(-r));
 	}
 
 	hidden_build(&P, cwd);
