@@ -7,6 +7,7 @@
 . "$top_srcdir/t/lib/common.sh"
 need_root
 need_9p_kernel "$@"
+echo "# kernel $(uname -r)"
 . "$top_srcdir/t/lib/sshd.sh"
 sshd_setup
 sshd_start
