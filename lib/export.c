@@ -217,16 +217,25 @@ struct rstack {
 	size_t	*nsyml;
 };
 
-static int
-rs_init(struct rstack *rs, const struct export *ex)
+/* On the heap (a stack is about 70 KiB), at the 9P root; NULL, *err. */
+static struct rstack *
+rs_new(const struct export *ex, int *err)
 {
-	memset(rs, 0, sizeof(*rs));
-	if ((rs->fd[0] = fcntl(ex->rootfd, F_DUPFD_CLOEXEC, 3)) < 0)
-		return -errno;
+	struct rstack *rs;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if ((rs->fd[0] = fcntl(ex->rootfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		*err = -errno;
+		free(rs);
+		return NULL;
+	}
 	rs->at[0].dev = ex->rootst.st_dev;
 	rs->at[0].ino = ex->rootst.st_ino;
 	rs->n = 1;
-	return 0;
+	return rs;
 }
 
 static void
@@ -239,26 +248,37 @@ rs_pop(struct rstack *rs)
 static void
 rs_free(struct rstack *rs)
 {
+	if (rs == NULL)
+		return;
 	while (rs->n > 1)
 		rs_pop(rs);
 	if (rs->n == 1)
 		close(rs->fd[0]);
-	rs->n = 0;
+	free(rs);
 }
 
-static int
-rs_copy(struct rstack *dst, const struct rstack *src)
+/* A copy with its own descriptors, recording no symlinks; NULL, *err. */
+static struct rstack *
+rs_dup(const struct rstack *src, int *err)
 {
+	struct rstack *dst;
 	size_t i;
 
+	if ((dst = malloc(sizeof(*dst))) == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	*dst = *src;
+	dst->syml = NULL;
+	dst->nsyml = NULL;
 	for (i = 0; i < src->n; i++)
 		if ((dst->fd[i] = fcntl(src->fd[i], F_DUPFD_CLOEXEC, 3)) < 0) {
+			*err = -errno;
 			dst->n = i;
 			rs_free(dst);
-			return -errno;
+			return NULL;
 		}
-	return 0;
+	return dst;
 }
 
 static int
@@ -523,7 +543,7 @@ rebuild_derived(struct export *ex)
 int
 export_add_tree(struct export *ex, const char *path, int mode)
 {
-	struct rstack rs;
+	struct rstack *rs;
 	struct tree *t, *nt;
 	struct link *syml = NULL;
 	size_t nsyml = 0, i;
@@ -534,13 +554,13 @@ export_add_tree(struct export *ex, const char *path, int mode)
 		return -EINVAL;
 	if ((err = check_path(path, 1)) != 0)
 		return err;
-	if ((err = rs_init(&rs, ex)) != 0)
+	if ((rs = rs_new(ex, &err)) == NULL)
 		return err;
-	rs.syml = &syml;
-	rs.nsyml = &nsyml;
-	if ((err = rs_walk(&rs, path, 1)) != 0)
+	rs->syml = &syml;
+	rs->nsyml = &nsyml;
+	if ((err = rs_walk(rs, path, 1)) != 0)
 		goto out;
-	idx = tree_of(ex, rs.at[rs.n - 1].dev, rs.at[rs.n - 1].ino);
+	idx = tree_of(ex, rs->at[rs->n - 1].dev, rs->at[rs->n - 1].ino);
 	if (idx >= 0) {
 		ex->trees[idx].mode = mode;
 		err = 0;
@@ -560,19 +580,19 @@ export_add_tree(struct export *ex, const char *path, int mode)
 	memset(t, 0, sizeof(*t));
 	t->path = copy;
 	t->mode = mode;
-	if ((t->chain = calloc(rs.n, sizeof(*t->chain))) == NULL) {
+	if ((t->chain = calloc(rs->n, sizeof(*t->chain))) == NULL) {
 		free(copy);
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < rs.n; i++)
-		t->chain[i] = rs.at[i];
-	t->nchain = rs.n;
+	for (i = 0; i < rs->n; i++)
+		t->chain[i] = rs->at[i];
+	t->nchain = rs->n;
 	t->syml = syml;
 	t->nsyml = nsyml;
 	syml = NULL;
-	if ((err = tab_put(&ex->fixed, K_TREE, rs.at[rs.n - 1].dev,
-	    rs.at[rs.n - 1].ino, NULL, (int)ex->ntrees)) != 0) {
+	if ((err = tab_put(&ex->fixed, K_TREE, rs->at[rs->n - 1].dev,
+	    rs->at[rs->n - 1].ino, NULL, (int)ex->ntrees)) != 0) {
 		free(t->chain);
 		free(t->syml);
 		free(copy);
@@ -582,7 +602,7 @@ export_add_tree(struct export *ex, const char *path, int mode)
 	err = rebuild_derived(ex);
 out:
 	free(syml);
-	rs_free(&rs);
+	rs_free(rs);
 	return err;
 }
 
@@ -713,9 +733,9 @@ hide_stat(struct export *ex, int dirfd, const char *name,
 static int
 hide_object(struct export *ex, struct rstack *rs, const char *name)
 {
-	struct rstack cp;
+	struct rstack *cp;
 	struct stat st;
-	int err;
+	int err = 0;
 
 	/* Missing, or where the server (same credentials) cannot look
 	 * either: nothing to hide by object; the name rule stays. */
@@ -725,19 +745,18 @@ hide_object(struct export *ex, struct rstack *rs, const char *name)
 	if ((err = hide_stat(ex, rs->fd[rs->n - 1], name, &st)) != 0 ||
 	    !S_ISLNK(st.st_mode))
 		return err;
-	if ((err = rs_copy(&cp, rs)) != 0)
+	if ((cp = rs_dup(rs, &err)) == NULL)
 		return err;
-	cp.syml = NULL;
-	err = rs_step(&cp, name, 1);
-	if (err == 0 && cp.n >= 2 &&
-	    fstat(cp.fd[cp.n - 1], &st) == 0)
-		err = hide_stat(ex, cp.fd[cp.n - 2], cp.at[cp.n - 1].name, &st);
+	err = rs_step(cp, name, 1);
+	if (err == 0 && cp->n >= 2 &&
+	    fstat(cp->fd[cp->n - 1], &st) == 0)
+		err = hide_stat(ex, cp->fd[cp->n - 2], cp->at[cp->n - 1].name, &st);
 	else if (err == 0)
-		err = tab_put(&ex->fixed, K_HIDDEN, cp.at[cp.n - 1].dev,
-		    cp.at[cp.n - 1].ino, NULL, 0);	/* the root itself */
+		err = tab_put(&ex->fixed, K_HIDDEN, cp->at[cp->n - 1].dev,
+		    cp->at[cp->n - 1].ino, NULL, 0);	/* the root itself */
 	else
 		err = 0;	/* a dangling or outward link hides only itself */
-	rs_free(&cp);
+	rs_free(cp);
 	return err;
 }
 
@@ -748,7 +767,7 @@ hide_rec(struct export *ex, struct rstack *rs, const char *rest)
 	char comp[NAME_MAX + 1];
 	const char *e = strchr(rest, '/');
 	size_t len = e ? (size_t)(e - rest) : strlen(rest);
-	struct rstack cp;
+	struct rstack *cp;
 	struct dirent *de;
 	DIR *d;
 	int fd, err = 0;
@@ -762,12 +781,11 @@ hide_rec(struct export *ex, struct rstack *rs, const char *rest)
 	if (!has_glob(comp, len)) {
 		if (e == NULL)
 			return hide_object(ex, rs, comp);
-		if ((err = rs_copy(&cp, rs)) != 0)
+		if ((cp = rs_dup(rs, &err)) == NULL)
 			return err;
-		cp.syml = NULL;
-		if (rs_step(&cp, comp, 1) == 0)
-			err = hide_rec(ex, &cp, e + 1);
-		rs_free(&cp);
+		if (rs_step(cp, comp, 1) == 0)
+			err = hide_rec(ex, cp, e + 1);
+		rs_free(cp);
 		return err;
 	}
 	fd = openat(rs->fd[rs->n - 1], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -787,12 +805,11 @@ hide_rec(struct export *ex, struct rstack *rs, const char *rest)
 			err = hide_object(ex, rs, de->d_name);
 			continue;
 		}
-		if ((err = rs_copy(&cp, rs)) != 0)
+		if ((cp = rs_dup(rs, &err)) == NULL)
 			break;
-		cp.syml = NULL;
-		if (rs_step(&cp, de->d_name, 1) == 0)
-			err = hide_rec(ex, &cp, e + 1);
-		rs_free(&cp);
+		if (rs_step(cp, de->d_name, 1) == 0)
+			err = hide_rec(ex, cp, e + 1);
+		rs_free(cp);
 	}
 	closedir(d);
 	return err;
@@ -801,7 +818,7 @@ hide_rec(struct export *ex, struct rstack *rs, const char *rest)
 int
 export_hide(struct export *ex, const char *pattern)
 {
-	struct rstack rs;
+	struct rstack *rs;
 	char **nh, *copy;
 	int err;
 
@@ -821,10 +838,10 @@ export_hide(struct export *ex, const char *pattern)
 		ex->nbarelit++;
 		return tab_put(&ex->fixed, K_BARE, 0, 0, pattern, 0);
 	}
-	if ((err = rs_init(&rs, ex)) != 0)
+	if ((rs = rs_new(ex, &err)) == NULL)
 		return err;
-	err = hide_rec(ex, &rs, pattern);
-	rs_free(&rs);
+	err = hide_rec(ex, rs, pattern);
+	rs_free(rs);
 	return err;
 }
 

@@ -50,6 +50,10 @@ void	 export_free(struct export *);
  * same object again replaces its mode; a tree inside another tree
  * overrides it below its own root (the deepest tree wins).  -ENOENT if
  * path does not exist (the caller decides whether that matters).
+ * Symlinks met on the way are served (read-only) as ancestors when they
+ * sit in one, so that a lookup of path through the 9P root that follows
+ * them, as nsexec's does, reaches the tree.  A hidden object wins over a
+ * tree: a tree that is, or lies below, a hidden object is unreachable.
  */
 int	 export_add_tree(struct export *, const char *path, int mode);
 
