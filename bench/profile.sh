@@ -24,7 +24,7 @@ cmd=(/usr/bin/find "$tree" -printf '%y %s %m %T@\n')
 
 # Messages: the same command, untraced, with -dbg9p (one session each).
 "$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/true 2>"$P/s0.trace" >/dev/null
-"$CPU" -dbg9p -F "$SSH_CONFIG" cputest "${cmd[@]}" 2>"$P/find.trace" >/dev/null
+"$CPU" -dbg9p -export "$BENCH_DATA" -F "$SSH_CONFIG" cputest "${cmd[@]}" 2>"$P/find.trace" >/dev/null
 s0=$(grep -c -- '-> T' "$P/s0.trace")
 all=$(grep -c -- '-> T' "$P/find.trace")
 echo "messages: session with find $all, session with true $s0, find alone $((all - s0))" > "$BENCH_OUT/profile.txt"
@@ -34,11 +34,11 @@ echo "messages: session with find $all, session with true $s0, find alone $((all
 lpid=$(cat "$S/sshd.pid")
 strace -f -ff -qq -o "$P/srv" -p "$lpid" & spid=$!
 sleep 2
-strace -f -ff -qq -o "$P/cli" "$CPU" -F "$SSH_CONFIG" cputest "${cmd[@]}" >/dev/null 2>&1
+strace -f -ff -qq -o "$P/cli" "$CPU" -export "$BENCH_DATA" -F "$SSH_CONFIG" cputest "${cmd[@]}" >/dev/null 2>&1
 sleep 1
 kill "$spid"; wait "$spid" 2>/dev/null
 # -D: no ssh
-strace -f -ff -qq -o "$P/dmode" "$CPU" -D "$SUBSYS -e -N $NSEXEC" host "${cmd[@]}" >/dev/null 2>&1
+strace -f -ff -qq -o "$P/dmode" "$CPU" -export "$BENCH_DATA" -D "$SUBSYS -e -N $NSEXEC" host "${cmd[@]}" >/dev/null 2>&1
 
 # Name each trace file after the program it ran last (execve) or, for a
 # forked sshd, "sshd".

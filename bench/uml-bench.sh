@@ -72,11 +72,16 @@ info ssh "$(ssh -V 2>&1)"
 info sshfs "$(sshfs --version 2>&1 | head -n 2 | tr '\n' ' ')"
 info cipher "$(ssh -F "$SSH_CONFIG" -G cputest 2>/dev/null | awk '$1 == "ciphers" {print $2}' | cut -d, -f1)"
 
+# The workloads read and write outside the namespace (under /tmp/cpu):
+# export those trees (issue 14: only what the session names is served).
+# The alt build may predate -export and serves the whole disk anyway.
+BENCH_EXPORT="$(dirname "$WL"):$(dirname "$BENCH_TOOL"):$BENCH_DATA"
+
 cpu_session() {	# cpu_session PATH ARGS...: a cpu session running ARGS
 	p=$1; shift
 	case $p in
-	cpu) "$CPU" -F "$SSH_CONFIG" cputest "$@" ;;
-	cpuD) "$CPU" -D "$SUBSYS_D" host "$@" ;;
+	cpu) "$CPU" -export "$BENCH_EXPORT" -F "$SSH_CONFIG" cputest "$@" ;;
+	cpuD) "$CPU" -export "$BENCH_EXPORT" -D "$SUBSYS_D" host "$@" ;;
 	alt) "$ALT/src/cpu-client/cpu" -ssh "$S/ssh-alt" -F "$SSH_CONFIG" cputest "$@" ;;
 	altD) "$ALT/src/cpu-client/cpu" -D "$ALT/src/cpu-subsystem/cpu-subsystem -e -N $ALT/src/nsexec/nsexec" host "$@" ;;
 	esac
@@ -163,7 +168,7 @@ done
 if [ "$COUNT" = 1 ]; then
 	log "count: 9P messages per workload (cpu -dbg9p)"
 	"$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/true </dev/null >/dev/null 2>"$BENCH_OUT/count.s0.trace"
-	"$CPU" -dbg9p -F "$SSH_CONFIG" cputest /bin/bash "/tmp/cpu$WL" "WARM=$WARM" "W2MB=$W2MB" count / \
+	"$CPU" -dbg9p -export "$BENCH_EXPORT" -F "$SSH_CONFIG" cputest /bin/bash "/tmp/cpu$WL" "WARM=$WARM" "W2MB=$W2MB" count / \
 	    "/tmp/cpu$BENCH_DATA" "/tmp/cpu$BENCH_TOOL" </dev/null \
 	    >"$BENCH_OUT/count.out" 2>"$BENCH_OUT/count.trace"
 	if [ -n "${ALT:-}" ]; then

@@ -51,6 +51,9 @@ setup_encode(const struct cpu_setup *s, struct buf *out)
 	    (r = put_list(out, s->argv, s->argc)) != 0 ||
 	    (r = put_list(out, s->env, s->envc)) != 0)
 		return r;
+	if ((s->flags & SETUP_EXPORT) &&
+	    ((r = put_s(out, s->ro)) != 0 || (r = put_s(out, s->rw)) != 0))
+		return r;
 	return 0;
 }
 
@@ -106,6 +109,10 @@ setup_decode(struct rd *rd, struct cpu_setup *s)
 	s->cache = rd_cstr32(rd, SETUP_MAX_NAME);
 	s->argv = get_list(rd, &s->argc, SETUP_MAX_ARGC);
 	s->env = get_list(rd, &s->envc, SETUP_MAX_ENVC);
+	if (s->flags & SETUP_EXPORT) {
+		s->ro = rd_cstr32(rd, SETUP_MAX_NS);
+		s->rw = rd_cstr32(rd, SETUP_MAX_NS);
+	}
 	if ((r = rd_end(rd)) == 0) {
 		if (s->flags & ~SETUP_FLAGS_ALL)
 			r = -EINVAL;
@@ -139,6 +146,8 @@ setup_free(struct cpu_setup *s)
 	free(s->tmpmnt);
 	free(s->user);
 	free(s->cache);
+	free(s->ro);
+	free(s->rw);
 	free_list(s->argv, s->argc);
 	free_list(s->env, s->envc);
 	memset(s, 0, sizeof(*s));

@@ -17,6 +17,15 @@
  *   str cache           9P cache policy name ("" = server default)
  *   u32 argc, argc x str   command; argc 0 = the login shell
  *   u32 envc, envc x str   the client's environment, "NAME=value"
+ *   with SETUP_EXPORT only (a record without it ends above):
+ *   str ro              colon list of the export's read-only trees
+ *   str rw              colon list of its writable trees
+ *                       (canonical absolute paths in the export, like
+ *                       the namespace's local sides; nsexec binds a
+ *                       local side read-only when nothing writable is
+ *                       at or beneath it: the kernel then says EROFS
+ *                       itself.  The client's 9P server enforces the
+ *                       modes whatever the remote does with these.)
  *
  * The decoder enforces the limits below before allocating and insists on
  * exact consumption of the body.
@@ -31,7 +40,8 @@
 #define SETUP_TTY	0x02	/* make a pty for the command */
 #define SETUP_DEBUG	0x04	/* verbose remote diagnostics */
 #define SETUP_DBG9P	0x08	/* (client side) trace 9P */
-#define SETUP_FLAGS_ALL	0x0f
+#define SETUP_EXPORT	0x10	/* the ro and rw lists follow the environment */
+#define SETUP_FLAGS_ALL	0x1f
 
 #define SETUP_MAX_ARGC		65536
 #define SETUP_MAX_ENVC		65536
@@ -57,6 +67,7 @@ struct cpu_setup {
 	char		**argv;		/* argc entries + NULL */
 	uint32_t	 envc;
 	char		**env;		/* envc entries + NULL */
+	char		*ro, *rw;	/* with SETUP_EXPORT, else NULL */
 };
 
 /* Append the record (not the frame header) to out. */

@@ -37,10 +37,52 @@ S = {
     "error": hello() + frame(ERROR, struct.pack("<I", 24) + b"remote \x1b[31mred\x1b[0m fail"),
     "eof-no-exit": hello() + data(1, b"partial\n"),
     "9p-reply-never-asked": hello() + data(3, struct.pack("<IBH", 11, 117, 77) + b"\0\0\0\0"),
+    # A well-behaved end; with FAKESUB_SETUP=FILE the setup record's
+    # export lists are written there first ("flags", "ro", "rw" lines).
+    "exit0": hello() + frame(EOF, b"\1") + frame(EOF, b"\2") + exit_code(0),
 }
+
+def read_exact(n):
+    b = b""
+    while len(b) < n:
+        c = os.read(0, n - len(b))
+        if not c:
+            raise EOFError
+        b += c
+    return b
+
+def dump_setup(path):
+    """The client's HELLO, then its SETUP: write the export fields."""
+    while True:
+        size, t = struct.unpack("<IB", read_exact(5))
+        body = read_exact(size - 1)
+        if t == SETUP:
+            break
+    flags, msize, n9p = struct.unpack_from("<IIB", body, 0)
+    off = 9 + 8
+    def s():
+        nonlocal off
+        (n,) = struct.unpack_from("<I", body, off)
+        v = body[off + 4:off + 4 + n].decode()
+        off += 4 + n
+        return v
+    for _ in range(7):
+        s()
+    for _ in range(2):
+        (n,) = struct.unpack_from("<I", body, off)
+        off += 4
+        for _ in range(n):
+            s()
+    with open(path, "w") as f:
+        f.write("flags %#x\n" % flags)
+        if flags & 0x10:
+            f.write("ro %s\nrw %s\n" % (s(), s()))
+        f.write("rest %d\n" % (len(body) - off))
 
 def main():
     out = S[sys.argv[1]]
+    if os.environ.get("FAKESUB_SETUP"):
+        dump_setup(os.environ["FAKESUB_SETUP"])
     os.write(1, out)
     if sys.argv[1] == "eof-no-exit":
         return          # the connection drops without an exit status

@@ -92,6 +92,24 @@ expect_in "$T/out" " $T/m2 .* - tmpfs " "fstab: tmpfs mounted"
 expect_in "$T/out" " $T/m3 ro,nosuid,nodev.* - 9p " "fstab: bind out of /tmp/cpu, ro"
 expect_in "$T/out" "^v1\$" "fstab: the bind shows the client's file"
 
+# --- the export's modes (-r/-w, issue 14): read-only trees bound ro
+ns -t "$T/tmp" -r "/data:/tree" -w "/home/u:/tree/usr" -n "$T/m1=/data:$T/m2=/home/u:$T/m3=/tree" -- \
+    /bin/sh -c "grep -E ' $T/m[123] | $T/tmp/cpu ' /proc/self/mountinfo; echo x > $T/m1/new; echo rc=\$?" \
+    >"$T/out" 2>&1
+expect_in "$T/out" " $T/m1 ro,nosuid,nodev.* - 9p " "-r /data: its bind is read-only"
+expect_in "$T/out" " $T/m2 rw,nosuid,nodev.* - 9p " "-w /home/u: its bind stays rw"
+expect_in "$T/out" " $T/m3 rw,nosuid,nodev.* - 9p " "-r /tree with -w /tree/usr below: rw (the server decides)"
+expect_in "$T/out" " $T/tmp/cpu rw,nosuid,nodev.* - 9p " "writable trees exist: /tmp/cpu stays rw"
+expect_in "$T/out" "Read-only file system" "a write into the read-only bind: EROFS from the kernel"
+check "... and nothing reached the client" test ! -e "$E/data/new"
+ns -t "$T/tmp" -r "/" -w "" -n "$T/m1=/data" -- /bin/sh -c "grep -E ' $T/m1 | $T/tmp/cpu ' /proc/self/mountinfo" \
+    >"$T/out" 2>&1
+expect_in "$T/out" " $T/tmp/cpu ro,nosuid,nodev.* - 9p " "nothing writable: /tmp/cpu itself is ro"
+expect_in "$T/out" " $T/m1 ro,nosuid,nodev.* - 9p " "... and so is the bind"
+ns -t "$T/tmp" -E 4 -r "/data/../etc" -n "$T/m1=/data" -- /bin/true 4>"$T/status" >"$T/out" 2>&1
+expect_rc 125 $? "-r with a '..' entry: refused before anything"
+expect_in "$T/status" "^E read-only (-r) entry 1 /data/../etc: " "... naming the entry"
+
 # --- coherence (cache=none) and writes reaching the client
 # The session says when its first read is over (read1, through /tmp/local,
 # the host's /); only then does the client change the file.

@@ -372,6 +372,57 @@ test_env(void)
 	}
 }
 
+/* The export's modes (-r, -w): which binds are read-only in the kernel. */
+static void
+test_modes(void)
+{
+	struct ns_modes m;
+	char err[256], big[NSEXEC_SPEC_MAX + 2];
+	size_t i;
+
+	CHECK(nsmodes_parse(NULL, NULL, &m, err, sizeof(err)) == 0 && !m.given,
+	    "no -r/-w: not given");
+	CHECK(!nsmodes_readonly(&m, "/usr"), "not given: nothing read-only");
+	CHECK(nsmodes_parse("/usr:/etc:/home/u/ro", "/home/u:/usr/local:/opt",
+	    &m, err, sizeof(err)) == 0 && m.given && m.ro.n == 3 && m.rw.n == 3,
+	    "two lists parse");
+	CHECK(nsmodes_readonly(&m, "/etc"), "/etc read-only");
+	CHECK(nsmodes_readonly(&m, "/etc/ssl"), "below a read-only tree: read-only");
+	CHECK(!nsmodes_readonly(&m, "/usr"), "/usr holds writable /usr/local: not ro");
+	CHECK(nsmodes_readonly(&m, "/usr/lib"), "/usr/lib: read-only");
+	CHECK(!nsmodes_readonly(&m, "/usr/local/bin"), "below writable /usr/local: rw");
+	CHECK(!nsmodes_readonly(&m, "/home/u"), "/home/u writable");
+	CHECK(nsmodes_readonly(&m, "/home/u/ro/x"), "the deepest wins: /home/u/ro read-only");
+	CHECK(!nsmodes_readonly(&m, "/home"), "/home: an ancestor of a writable tree");
+	CHECK(!nsmodes_readonly(&m, "/"), "/: writable trees below");
+	CHECK(nsmodes_readonly(&m, "/srv"), "/srv: in no tree (ancestor or outside): ro");
+	nsmodes_free(&m);
+	CHECK(nsmodes_parse("/usr", "", &m, err, sizeof(err)) == 0 &&
+	    nsmodes_readonly(&m, "/"), "nothing writable: / read-only");
+	nsmodes_free(&m);
+	CHECK(nsmodes_parse("", "/", &m, err, sizeof(err)) == 0 &&
+	    !nsmodes_readonly(&m, "/usr"), "rw /: nothing read-only");
+	nsmodes_free(&m);
+	CHECK(nsmodes_parse("/usr:/usr", "/usr", &m, err, sizeof(err)) == 0 &&
+	    !nsmodes_readonly(&m, "/usr"), "the same path in both: writable wins");
+	nsmodes_free(&m);
+	CHECK(nsmodes_parse("/a::/b", "", &m, err, sizeof(err)) == -EINVAL &&
+	    strstr(err, "read-only (-r) entry 2") != NULL, "empty entry refused (%s)", err);
+	CHECK(nsmodes_parse("", "/a/../b", &m, err, sizeof(err)) == -EINVAL &&
+	    strstr(err, "writable (-w) entry 1") != NULL, "'..' refused (%s)", err);
+	CHECK(nsmodes_parse("usr", "", &m, err, sizeof(err)) == -EINVAL, "relative refused");
+	CHECK(nsmodes_parse("/a\nb", "", &m, err, sizeof(err)) == -EINVAL &&
+	    strchr(err, '\n') == NULL, "control character refused, escaped (%s)", err);
+	for (i = 0; i < 300; i++)
+		big[2 * i] = '/', big[2 * i + 1] = ':';
+	big[599] = '\0';
+	CHECK(nsmodes_parse(big, "", &m, err, sizeof(err)) == -E2BIG, "300 entries refused");
+	memset(big, 'a', sizeof(big));
+	big[0] = '/';
+	big[sizeof(big) - 1] = '\0';
+	CHECK(nsmodes_parse("", big, &m, err, sizeof(err)) == -EMSGSIZE, "64 KiB + 1 refused");
+}
+
 int
 main(void)
 {
@@ -380,6 +431,7 @@ main(void)
 	test_fstab();
 	test_p9opts();
 	test_env();
+	test_modes();
 	printf("1..%d\n", count);
 	return failures ? 1 : 0;
 }

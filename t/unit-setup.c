@@ -437,6 +437,60 @@ test_flags(void)
 	is(decode_rec(&s), -EINVAL, "9P on, n9p 255: -EINVAL");
 }
 
+/* SETUP_EXPORT: the ro and rw lists after the environment, only then. */
+static void
+test_export(void)
+{
+	struct cpu_setup s, d;
+	struct buf b;
+	char *big;
+	int r;
+
+	base(&s);
+	s.flags |= SETUP_EXPORT;
+	s.ro = "/usr:/etc";
+	s.rw = "/home/u";
+	buf_init(&b, BUF_SIZE_MAX);
+	if (setup_encode(&s, &b) != 0)
+		abort();
+	r = decode(buf_ptr(&b), buf_len(&b), &d);
+	ok(r == 0 && same(&s, &d) && d.ro && d.rw && strcmp(d.ro, "/usr:/etc") == 0 &&
+	    strcmp(d.rw, "/home/u") == 0, "SETUP_EXPORT: ro and rw round-trip");
+	if (r == 0)
+		setup_free(&d);
+	ok(decode(buf_ptr(&b), buf_len(&b) - 4, NULL) != 0,
+	    "SETUP_EXPORT without its last field: refused");
+	buf_free(&b);
+
+	/* An older client's record: no flag, no lists. */
+	base(&s);
+	buf_init(&b, BUF_SIZE_MAX);
+	if (setup_encode(&s, &b) != 0)
+		abort();
+	r = decode(buf_ptr(&b), buf_len(&b), &d);
+	ok(r == 0 && d.ro == NULL && d.rw == NULL, "no SETUP_EXPORT: no lists (older client)");
+	if (r == 0)
+		setup_free(&d);
+	buf_put_u32(&b, 0);
+	buf_put_u32(&b, 0);
+	ok(decode(buf_ptr(&b), buf_len(&b), NULL) != 0,
+	    "lists without SETUP_EXPORT: trailing bytes refused");
+	buf_free(&b);
+
+	base(&s);
+	s.flags |= SETUP_EXPORT;
+	big = malloc(SETUP_MAX_NS + 2);
+	memset(big, 'a', SETUP_MAX_NS + 1);
+	big[0] = '/';
+	big[SETUP_MAX_NS + 1] = '\0';
+	s.ro = big;
+	s.rw = "";
+	is(decode_rec(&s), -EMSGSIZE, "ro list over 64 KiB: -EMSGSIZE");
+	big[SETUP_MAX_NS] = '\0';
+	is(decode_rec(&s), 0, "ro list of exactly 64 KiB decodes");
+	free(big);
+}
+
 int
 main(void)
 {
@@ -448,5 +502,6 @@ main(void)
 	test_string_limits();
 	test_embedded_nul();
 	test_flags();
+	test_export();
 	return unit_done();
 }

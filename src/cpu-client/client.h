@@ -25,6 +25,7 @@ struct client_opts {
 	bool		 ns_set;
 	const char	*fstab_file;	/* -fstab */
 	const char	*root;		/* -root */
+	bool		 root_set;	/* -root given explicitly */
 	const char	*tmpmnt;	/* -tmpMnt */
 	const char	*cache;		/* -cache: split, none, loose */
 	uint32_t	 msize;		/* -msize */
@@ -38,6 +39,12 @@ struct client_opts {
 	char		**cmd;		/* command argv (may be empty) */
 	int		 ncmd;
 	struct strv	 sshopts;	/* pass-through options for ssh */
+	/* Export control (exportpol.c, doc/export.md): paths as given. */
+	struct strv	 exports;	/* -export PATH[:PATH...], split */
+	struct strv	 modes;		/* -ro/-rw, split: "r/path" or "w/path" */
+	struct strv	 deny;		/* -deny PATTERN */
+	struct strv	 allow;		/* -allow PATH */
+	struct strv	 keys;		/* -key/-i FILE: hidden too */
 };
 
 /* flags.c: parse argv; on error print one line and exit 2. */
@@ -62,5 +69,15 @@ int	tty_winsize(int fd, uint16_t *rows, uint16_t *cols, uint16_t *xp, uint16_t *
 
 /* session.c */
 int	client_run(struct client_opts *);
+
+/* exportpol.c: the session's export policy (doc/export.md).  User errors
+ * (a missing -export path, a bad pattern, an -allow that matches nothing,
+ * an unreadable ~/.config/cpu/export) print one line and exit 2. */
+struct export;
+struct export *exportpol_build(const struct client_opts *, int rootfd,
+	    const char *ns, const char *cwd, const char *fstab,
+	    char **ro, char **rw);
+/* -d: one line per tree and per hidden entry. */
+void	exportpol_describe(const struct export *);
 
 #endif

@@ -63,6 +63,11 @@ flags_usage(int code)
 "                    -namespace=\"\" mounts only /tmp/cpu\n"
 "  -fstab FILE       extra mounts on the remote, fstab(5) format (else $CPU_FSTAB)\n"
 "  -root DIR         export DIR instead of / (e.g. a tree for another arch)\n"
+"  -export PATH[:PATH...]  also serve these trees, unbound (-export / = all)\n"
+"  -ro PATH[:PATH...]      serve these read-only (-ro / = everything)\n"
+"  -rw PATH[:PATH...]      serve these writable (default: all but system trees)\n"
+"  -deny PATTERN     hide what PATTERN names, as ~/.ssh is (repeatable)\n"
+"  -allow PATH       for this session, drop the hidden entry PATH (repeatable)\n"
 "  -tmpMnt DIR       the remote's private tmp mount point (default /tmp)\n"
 "  -msize N          9P message size (default %u, the most trans=fd takes)\n"
 "  -cache POLICY     9P caching: split (system trees cached, the rest\n"
@@ -137,6 +142,9 @@ static const struct flagdef flagdefs[] = {
 	{ "net", K_STR, NULL },		{ "useKey", K_NOOP_BOOL, NULL },
 	{ "sshd", K_NOOP_BOOL, NULL },	{ "cpuns", K_NOOP_STR, NULL },
 	{ "dump", K_NOOP_BOOL, NULL },
+	{ "export", K_STR, NULL },	{ "ro", K_STR, NULL },
+	{ "rw", K_STR, NULL },		{ "deny", K_STR, NULL },
+	{ "allow", K_STR, NULL },
 	{ "p", K_SSH_ARG, "-p" },	{ "i", K_SSH_ARG, "-i" },
 	{ "l", K_SSH_ARG, "-l" },	{ "o", K_SSH_ARG, "-o" },
 	{ "F", K_SSH_ARG, "-F" },	{ "J", K_SSH_ARG, "-J" },
@@ -146,6 +154,50 @@ static const struct flagdef flagdefs[] = {
 	{ "v", K_SSH_BOOL, "-v" },
 	{ NULL, 0, NULL }
 };
+
+static void
+add(struct strv *v, const char *s)
+{
+	if (strv_add(v, s) != 0) {
+		fputs("cpu: out of memory\n", stderr);
+		exit(255);
+	}
+}
+
+/* One path of -export/-ro/-rw/-allow, or a -deny pattern (bare: a name
+ * without '/', hidden in every directory).  Only the form is checked
+ * here; exportpol.c resolves it. */
+static void
+check_path(const char *flag, const char *p, size_t len, bool bare_ok)
+{
+	if (len == 0)
+		bad("-%s: empty path", flag);
+	if (len > 4096)
+		bad("-%s: path longer than 4096 bytes", flag);
+	if (p[0] != '/' && p[0] != '~' && !(bare_ok && memchr(p, '/', len) == NULL))
+		bad("-%s: \"%.*s\" is not an absolute or ~ path", flag,
+		    (int)(len > 200 ? 200 : len), p);
+}
+
+/* PATH[:PATH...] into v, each with prefix (NULL: none). */
+static void
+add_list(struct strv *v, const char *flag, const char *val, const char *prefix)
+{
+	char *s;
+	size_t n;
+
+	for (;;) {
+		n = strcspn(val, ":");
+		check_path(flag, val, n, false);
+		if (asprintf(&s, "%s%.*s", prefix ? prefix : "", (int)n, val) < 0)
+			bad("out of memory");
+		add(v, s);
+		free(s);
+		if (val[n] == '\0')
+			break;
+		val += n + 1;
+	}
+}
 
 static void
 apply(struct client_opts *o, const char *name, const char *val, bool ssh_plain)
@@ -162,6 +214,16 @@ apply(struct client_opts *o, const char *name, const char *val, bool ssh_plain)
 		o->fstab_file = val;
 	} else if (strcmp(name, "root") == 0) {
 		o->root = val;
+		o->root_set = true;
+	} else if (strcmp(name, "export") == 0) {
+		add_list(&o->exports, name, val, NULL);
+	} else if (strcmp(name, "ro") == 0) {
+		add_list(&o->modes, name, val, "r");
+	} else if (strcmp(name, "rw") == 0) {
+		add_list(&o->modes, name, val, "w");
+	} else if (strcmp(name, "deny") == 0 || strcmp(name, "allow") == 0) {
+		check_path(name, val, strlen(val), true);
+		add(name[0] == 'd' ? &o->deny : &o->allow, val);
 	} else if (strcmp(name, "tmpMnt") == 0) {
 		if (val[0] != '/')
 			bad("-tmpMnt must be an absolute path: \"%s\"", val);
@@ -292,6 +354,8 @@ flags_parse(int argc, char **argv, struct client_opts *o)
 			if (fd->kind == K_SSH_ARG) {
 				strv_add(&o->sshopts, fd->ssh);
 				strv_add(&o->sshopts, val);
+				if (strcmp(fd->ssh, "-i") == 0)
+					add(&o->keys, val);	/* hidden from the remote */
 			} else if (fd->kind == K_STR)
 				apply(o, namebuf, val, false);
 			break;

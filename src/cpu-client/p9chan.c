@@ -183,11 +183,12 @@ p9chan_server_flags(struct p9chan *p, uint32_t flags)
 }
 
 int
-p9chan_open(struct p9chan *p, unsigned index, int rootfd, uint32_t msize,
-    bool trace, bool plus)
+p9chan_open(struct p9chan *p, unsigned index, int rootfd,
+    const struct export *export, uint32_t msize, bool trace, bool plus)
 {
 	struct p9srv_conf conf = {
 		.rootfd = rootfd,
+		.export = export,
 		.max_msize = msize,
 		.trace = trace ? trace_line : NULL,
 		.trace_arg = p,

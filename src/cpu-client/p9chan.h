@@ -33,8 +33,9 @@ struct p9chan {
 };
 
 /* plus: send each listed entry's attributes (FR_P9ATTR, doc/9p-proxy.md). */
-int	p9chan_open(struct p9chan *, unsigned index, int rootfd, uint32_t msize,
-	    bool trace, bool plus);
+/* export: the session's policy (NULL: all of rootfd, read-write). */
+int	p9chan_open(struct p9chan *, unsigned index, int rootfd,
+	    const struct export *export, uint32_t msize, bool trace, bool plus);
 void	p9chan_close(struct p9chan *);
 /* Send the export root's own attributes now (before any 9P request). */
 void	p9chan_push_root(struct p9chan *, uint8_t chan_id, struct buf *wire_out);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "export.h"
 #include "frame.h"
 #include "log.h"
 #include "p9chan.h"
@@ -62,6 +63,9 @@ struct client {
 	bool		 no_subsystem;	/* ssh said the subsystem request failed */
 	int		 stdio_flags[3];
 	struct strv	 push;		/* paths whose attributes go with each attach */
+	char		*cwd, *ns, *fstab;	/* what the setup sends */
+	struct export	*export;	/* what the 9P server serves (exportpol.c) */
+	char		*ro, *rw;	/* its trees, for the remote kernel */
 };
 
 static long long
@@ -303,8 +307,6 @@ send_setup(struct client *c)
 	struct client_opts *o = c->o;
 	struct cpu_setup s;
 	struct passwd *pw;
-	const char *fstab_env = getenv("CPU_FSTAB");
-	char *fstab = NULL;
 	size_t start;
 	uint32_t envc = 0;
 	int r;
@@ -324,20 +326,19 @@ send_setup(struct client *c)
 		tty_winsize(STDIN_FILENO, &s.rows, &s.cols, &s.xpix, &s.ypix);
 		s.term = getenv("TERM");
 	}
-	s.cwd = client_cwd();
-	if ((s.ns = namespace_with_home(o)) == NULL)
-		log_fatal(255, "out of memory");
+	s.cwd = c->cwd;
+	s.ns = c->ns;
+	if (c->export != NULL) {
+		s.flags |= SETUP_EXPORT;
+		s.ro = c->ro;
+		s.rw = c->rw;
+	}
 	if (o->p9 && strcmp(o->cache, "none") != 0) {
 		collect_push_paths(c, s.ns);
 		for (r = 0; r < c->n9p; r++)
 			c->p9[r].push = (const char *const *)c->push.v;
 	}
-	/* -fstab FILE wins over $CPU_FSTAB (u-root's precedence). */
-	if (o->fstab_file)
-		fstab = read_fstab(o->fstab_file);
-	else if (fstab_env)
-		fstab = strdup(fstab_env);
-	s.fstab = fstab;
+	s.fstab = c->fstab;
 	s.tmpmnt = (char *)o->tmpmnt;
 	pw = getpwuid(getuid());
 	s.user = pw ? pw->pw_name : getenv("USER");
@@ -351,9 +352,6 @@ send_setup(struct client *c)
 	if ((r = frame_begin(&c->out, FR_SETUP, &start)) == 0 &&
 	    (r = setup_encode(&s, &c->out)) == 0)
 		r = frame_end(&c->out, start);
-	free(s.cwd);
-	free(s.ns);
-	free(fstab);
 	if (r != 0)
 		log_error("the session setup is too large (argv, environment and "
 		    "fstab must fit in %u bytes)", FRAME_SIZE_MAX);
@@ -657,8 +655,8 @@ open_channels(struct client *c)
 	c->nch = CH_9P;
 	for (i = 0; i < c->n9p; i++, c->nch++) {
 		chan_init(&c->ch[CH_9P + i], CH_9P + i, -1, -1, WINDOW_9P, WINDOW_9P);
-		if ((r = p9chan_open(&c->p9[i], (unsigned)i, c->rootfd, c->o->msize,
-		    c->o->dbg9p, strcmp(c->o->cache, "none") != 0)) != 0) {
+		if ((r = p9chan_open(&c->p9[i], (unsigned)i, c->rootfd, c->export,
+		    c->o->msize, c->o->dbg9p, strcmp(c->o->cache, "none") != 0)) != 0) {
 			log_error("9P server: %s", strerror(-r));
 			return r;
 		}
@@ -806,10 +804,22 @@ client_run(struct client_opts *o)
 	 * output to a pipe or a file is never turned into CRLF. */
 	c.tty = o->tty == 1 || (o->tty == -1 && isatty(STDIN_FILENO) &&
 	    isatty(STDOUT_FILENO));
+	c.cwd = client_cwd();
+	if ((c.ns = namespace_with_home(o)) == NULL || c.cwd == NULL)
+		log_fatal(255, "out of memory");
+	/* -fstab FILE wins over $CPU_FSTAB (u-root's precedence). */
+	if (o->fstab_file)
+		c.fstab = read_fstab(o->fstab_file);
+	else if (getenv("CPU_FSTAB") != NULL)
+		c.fstab = strdup(getenv("CPU_FSTAB"));
 	if (o->p9) {
 		c.n9p = strcmp(o->cache, "split") == 0 ? 2 : 1;
 		if ((c.rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 			log_fatal(255, "-root %s: %s", o->root, strerror(errno));
+		/* Before the first request, fixed for the session. */
+		c.export = exportpol_build(o, c.rootfd, c.ns, c.cwd, c.fstab,
+		    &c.ro, &c.rw);
+		exportpol_describe(c.export);
 	}
 	buf_init(&c.in, FRAME_SIZE_MAX + 256 * 1024);
 	buf_init(&c.out, 16u * 1024 * 1024);
@@ -901,5 +911,12 @@ client_run(struct client_opts *o)
 	if (c.rootfd >= 0)
 		close(c.rootfd);
 	strv_free(&c.push);
+	if (c.export != NULL)
+		export_free(c.export);
+	free(c.ro);
+	free(c.rw);
+	free(c.cwd);
+	free(c.ns);
+	free(c.fstab);
 	return code;
 }

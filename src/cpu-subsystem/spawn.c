@@ -143,7 +143,7 @@ nsexec_argv(const struct cpu_setup *s, const struct subsys_opts *o,
 
 	while (cmd[ncmd] != NULL)
 		ncmd++;
-	if ((av = calloc(32 + ncmd, sizeof(*av))) == NULL)
+	if ((av = calloc(40 + ncmd, sizeof(*av))) == NULL)
 		return NULL;
 	av[n++] = (char *)o->nsexec;
 	for (i = 0; i < 5; i++)
@@ -170,6 +170,11 @@ nsexec_argv(const struct cpu_setup *s, const struct subsys_opts *o,
 	}
 	if (s->cwd && *s->cwd) {
 		av[n++] = "-d"; av[n++] = s->cwd;
+	}
+	if ((s->flags & SETUP_EXPORT) && fds[0] >= 0) {
+		/* The export's modes: nsexec binds read-only trees ro. */
+		av[n++] = "-r"; av[n++] = s->ro ? s->ro : "";
+		av[n++] = "-w"; av[n++] = s->rw ? s->rw : "";
 	}
 	av[n++] = "-e"; av[n++] = numbuf[3];
 	av[n++] = "-E"; av[n++] = numbuf[4];

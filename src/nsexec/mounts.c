@@ -240,7 +240,7 @@ mount_9p(const struct session_mounts *s, int fd, int dirfd, int cached,
 {
 	struct p9_mount_opts o;
 	char opts[512];
-	int rc;
+	int rc, ro;
 
 	/* The kernel's fd transport warns about blocking reads otherwise.
 	 * (nsexec.c checked already that fd is open for reading and writing.) */
@@ -256,8 +256,12 @@ mount_9p(const struct session_mounts *s, int fd, int dirfd, int cached,
 	o.cached = cached;
 	if ((rc = p9_opts_build(&o, opts, sizeof(opts))) < 0)
 		report_fatal("cannot build the 9p mount options: %s", strerror(-rc));
-	log_debug("mount -t 9p -o nosuid,nodev,%s %s %s", opts, P9_NAME, where);
-	if ((rc = mount_on_fd(P9_NAME, dirfd, "9p", MS_NOSUID | MS_NODEV, opts)) < 0) {
+	/* Nothing writable in the whole export: the mount itself is ro. */
+	ro = nsmodes_readonly(s->modes, "/");
+	log_debug("mount -t 9p -o %snosuid,nodev,%s %s %s", ro ? "ro," : "", opts,
+	    P9_NAME, where);
+	if ((rc = mount_on_fd(P9_NAME, dirfd, "9p", MS_NOSUID | MS_NODEV |
+	    (ro ? MS_RDONLY : 0), opts)) < 0) {
 		if (!have_9p())
 			report_fatal("the remote kernel has no 9p filesystem: load "
 			    "the 9p and 9pnet_fd modules");
@@ -278,7 +282,7 @@ bind_namespace(const struct session_mounts *s, int p9root, int cacheroot)
 {
 	char cpu[NSEXEC_PATH_MAX + 16], shown[2 * NSEXEC_PATH_MAX + 32];
 	size_t i;
-	int src, tgt, root, rc;
+	int src, tgt, root, rc, ro;
 
 	path_join(cpu, sizeof(cpu), s->tmp, "cpu");
 	for (i = 0; i < s->spec->n; i++) {
@@ -307,13 +311,15 @@ bind_namespace(const struct session_mounts *s, int p9root, int cacheroot)
 			close(src);
 			continue;
 		}
-		rc = bind_fd(src, tgt, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		ro = nsmodes_readonly(s->modes, b->local);
+		rc = bind_fd(src, tgt, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		    (ro ? MOUNT_ATTR_RDONLY : 0));
 		if (rc < 0)
 			report_warn("mounting %s on %s failed: %s", esc(shown),
 			    esc(b->remote), strerror(-rc));
 		else
-			log_debug("bound %s on %s%s", shown, b->remote,
-			    root == cacheroot ? " (cached)" : "");
+			log_debug("bound %s on %s%s%s", shown, b->remote,
+			    root == cacheroot ? " (cached)" : "", ro ? " ro" : "");
 		close(src);
 		close(tgt);
 	}

@@ -4,6 +4,7 @@
  * user's command in it.
  *
  *	nsexec [-9 FD] [-C FD] [-m MSIZE] [-u NAME] [-n SPEC] [-f FD]
+ *	       [-r LIST] [-w LIST]
  *	       [-t DIR] [-d DIR] [-e FD] [-E FD] [-S none|default] [-v]
  *	       -- command [args...]
  *
@@ -47,6 +48,7 @@ struct opts {
 	unsigned	 msize;
 	const char	*uname;
 	const char	*spec;		/* NULL: no binds */
+	const char	*ro, *rw;	/* the export's modes, NULL: not given */
 	const char	*tmp;
 	const char	*cwd;		/* NULL: "/" */
 	enum sc_policy	 seccomp;
@@ -61,6 +63,7 @@ usage(const char *why)
 		log_error("%s", why);
 	fprintf(stderr,
 	    "usage: nsexec [-9 FD] [-C FD] [-m MSIZE] [-u NAME] [-n SPEC] [-f FD]\n"
+	    "              [-r LIST] [-w LIST]\n"
 	    "              [-t DIR] [-d DIR] [-e FD] [-E FD] [-S none|default] [-v]\n"
 	    "              -- command [args...]\n");
 	exit(NSEXEC_EXIT_SETUP);
@@ -96,7 +99,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->msize = NSEXEC_MSIZE_MAX;
 	o->tmp = "/tmp";
 	opterr = 0;
-	while ((c = getopt(argc, argv, "+9:C:m:u:n:f:t:d:e:E:S:v")) != -1) {
+	while ((c = getopt(argc, argv, "+9:C:m:u:n:f:r:w:t:d:e:E:S:v")) != -1) {
 		if (c != '?' && c != ':' && c > 0 && c < 128 && c != 'v' && seen[c]++) {
 			snprintf(msg, sizeof(msg), "-%c given twice", c);
 			usage(msg);
@@ -114,6 +117,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'u': o->uname = optarg; break;
 		case 'n': o->spec = optarg; break;
+		case 'r': o->ro = optarg; break;
+		case 'w': o->rw = optarg; break;
 		case 't': o->tmp = optarg; break;
 		case 'd': o->cwd = optarg; break;
 		case 'S':
@@ -239,6 +244,7 @@ main(int argc, char **argv)
 	struct opts o;
 	struct ns_spec spec = { NULL, 0 };
 	struct fstab fstab = { NULL, 0 };
+	struct ns_modes modes;
 	struct fstab_policy pol;
 	struct session_mounts sm;
 	char err[1024], **env = NULL, *text;
@@ -277,6 +283,8 @@ main(int argc, char **argv)
 		report_fatal("-t %s: %s", esc(o.tmp), why);
 	if (o.spec != NULL && ((rc = nsspec_parse(o.spec, &spec, err, sizeof(err))) < 0 ||
 	    (rc = nsspec_check(&spec, o.tmp, err, sizeof(err))) < 0))
+		report_fatal("%s", err);
+	if (nsmodes_parse(o.ro, o.rw, &modes, err, sizeof(err)) < 0)
 		report_fatal("%s", err);
 	if (o.fstabfd >= 0) {
 		text = slurp(o.fstabfd, NSEXEC_FSTAB_MAX, &len, "the fstab (-f)");
@@ -334,6 +342,7 @@ main(int argc, char **argv)
 		sm.uname = o.uname;
 		sm.spec = &spec;
 		sm.fstab = &fstab;
+		sm.modes = &modes;
 		mounts_setup(&sm);
 	} else {
 		/* -9p=false -namespace="" without privilege: like plain ssh. */
@@ -341,6 +350,7 @@ main(int argc, char **argv)
 	}
 	nsspec_free(&spec);
 	fstab_free(&fstab);
+	nsmodes_free(&modes);
 
 	/* ---- drop: the command gets exactly the login's privileges ---- */
 	if (!root && held && (rc = caps_drop_all()) < 0)

@@ -78,6 +78,27 @@ int	nsspec_parse(const char *text, struct ns_spec *out, char *err, size_t errsz)
 int	nsspec_check(const struct ns_spec *, const char *tmp, char *err, size_t errsz);
 void	nsspec_free(struct ns_spec *);
 
+/* ---- nsmodes.c: the export's read-only and writable trees (-r, -w) ---- */
+
+struct ns_paths {
+	char	**v;		/* canonical absolute */
+	size_t	  n;
+};
+
+struct ns_modes {
+	struct ns_paths	 ro, rw;
+	int		 given;		/* -r or -w was given */
+};
+
+/* Parse the two colon lists (NULL: not given); err names a bad entry. */
+int	nsmodes_parse(const char *ro, const char *rw, struct ns_modes *,
+	    char *err, size_t errsz);
+/* 1 if everything the export serves at or beneath local is read-only:
+ * the deepest entry at or above it is read-only (or there is none) and
+ * no writable tree lies at or beneath it.  0 without -r/-w. */
+int	nsmodes_readonly(const struct ns_modes *, const char *local);
+void	nsmodes_free(struct ns_modes *);
+
 /* ---- fstab.c: the -f fstab(5) text ---- */
 
 enum fstab_kind { FSTAB_BIND, FSTAB_TMPFS, FSTAB_OTHER };
@@ -185,6 +206,7 @@ struct session_mounts {
 	const char	*uname;
 	const struct ns_spec *spec;
 	const struct fstab   *fstab;
+	const struct ns_modes *modes;	/* read-only binds; NULL: none */
 };
 
 /* The whole privileged mount sequence, in order.  Failures that end the
