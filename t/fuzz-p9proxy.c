@@ -775,6 +775,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		reply_natural(2);
 		pump();
 	}
+	if (F.trace)
+		fprintf(stderr, "end:%s%s, %u kernel request(s) open\n",
+		    F.ended ? " channel closed" : "", F.dirty ? " a side misbehaved" : "",
+		    F.nkq);
 	if (!F.ended && !F.dirty) {
 		if (F.nkq != 0 || buf_len(&F.kin) != 0)
 			fprintf(stderr, "fuzz-p9proxy: %u kernel request(s) unanswered "

@@ -173,9 +173,9 @@ class Script:
     def X(self, raw): return self.op('X', raw)
     def Y(self, raw): return self.op('Y', raw)
 
-    def mount(self, n=2):
+    def mount(self, n=2, msize=65536):
         """Tversion, Tattach of the root, answered naturally."""
-        self.K('version', NOTAG, tversion()).N(n)
+        self.K('version', NOTAG, tversion(msize)).N(n)
         return self.K('attach', 1, tattach(0)).N(n)
 
     def listdir(self, fid, newfid, name, tag=10, how=2):
@@ -249,7 +249,7 @@ def proxy_seeds():
     x.Y(msg(T['walk'], 3, twalk(0, 1, 'da'))[9:])
     x.N().K('walk', 4, twalk(0, 1, 'x' * 300))
     s['kernel-09-split-and-bad'] = x
-    x = Script(PREFETCH).mount()
+    x = Script(PREFETCH).mount(msize=1 << 20)
     x.K('walk', 3, twalk(0, 1, 'fa')).N().K('lopen', 4, tlopen(1)).N()
     x.K('read', 5, tio(1, 0, 200000)).Z(9000).K('clunk', 6, tfid(1)).N()
     s['kernel-10-long-read'] = x
@@ -266,9 +266,10 @@ def proxy_seeds():
     ents = (dirent(qid_of('fa'), 1, 8, 'fa') + dirent(qid_of('db'), 2, 4, 'db') +
             dirent(qid_of('lc'), 3, 10, 'lc'))
     x.R('readdir', rio(ents)).R('readdir', rio(ents))
-    x.K('readdir', 5, tio(1, 3, 8192)).R('readdir', rio(b''))
+    x.K('readdir', 5, tio(1, 3, 8192))
     x.K('walk', 6, twalk(1, 2, 'lc')).K('readlink', 7, tfid(2))
-    x.K('walk', 8, twalk(1, 3, 'nope'))
+    x.K('walk', 8, twalk(1, 3, 'nope')).K('walk', 9, twalk(1, 4, 'db'))
+    x.K('getattr', 10, tgetattr(4)).K('lopen', 11, tlopen(4, DIRECTORY)).N().N()
     s['client-01-listing'] = x
     x = Script(SRV_MSIZE)
     x.A(ROOTQ, [('.', attr(ROOTQ, 0o40755))])
@@ -287,7 +288,7 @@ def proxy_seeds():
     x.K('flush', 7, tflush(6))
     x.R('flush', b'')
     s['client-03-errors'] = x
-    x = Script(0).mount()
+    x = Script(0).mount(msize=1 << 20)
     x.K('walk', 2, twalk(0, 1, 'fa')).R('walk', rwalk(qid_of('fa')))
     x.K('lopen', 3, tlopen(1)).R('lopen', rlopen(qid_of('fa')))
     x.K('read', 4, tio(1, 0, 1 << 20)).Z(4097)
