@@ -29,6 +29,10 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
 mkdir -p build/fuzz && cd build/fuzz
+# One campaign at a time per tree: a second configure would pull the
+# build from under the first.
+exec 9>.lock
+flock 9
 if ! { "$top/configure" -q CC=clang --enable-fuzz >configure.log 2>&1 &&
     make -j2 $(for t in $all; do echo "t/${t%%:*}"; done) >make.log 2>&1; }; then
 	tail -n 30 configure.log make.log
