@@ -33,7 +33,7 @@ cd "$top"
 
 echo "== unit and protocol tests under ASan+UBSan"
 asan_tests="$(cd "$top" && ls t/unit-*.c | sed 's/\.c$//' | tr '\n' ' ')"
-asan_tests="$asan_tests t/unit-fuzz-frame t/unit-fuzz-setup"
+asan_tests="$asan_tests t/unit-fuzz-frame t/unit-fuzz-setup t/unit-fuzz-p9 t/unit-fuzz-p9proxy"
 asan_tests="$asan_tests t/setup-frames.sh t/client-frames.sh t/faults.sh"
 mkdir -p build/asan && cd build/asan
 "$top/configure" -q --enable-asan --enable-ubsan >/dev/null &&
@@ -41,6 +41,8 @@ mkdir -p build/asan && cd build/asan
 	make -j2 check TESTS="$asan_tests" || rc=1
 count .
 cd "$top"
+
+contrib/check-fuzz.sh && pass=$((pass + 1)) || { fail=$((fail + 1)); rc=1; }	# libFuzzer, 60 s per target
 
 echo "== make distcheck"
 ( cd build/main && make -j2 distcheck TESTS="t/unit-buf t/unit-frame t/unit-p9codec t/setup-frames.sh t/client-frames.sh" >distcheck.log 2>&1 ) && pass=$((pass + 1)) ||

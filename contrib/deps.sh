@@ -6,7 +6,8 @@ set -eu
 pkgs="build-essential autoconf automake pkg-config libseccomp-dev libcap-ng-dev
  openssh-server openssh-client user-mode-linux python3 tmux util-linux iproute2
  procps psmisc libcap2-bin kmod sshfs fuse3 pdsh clustershell bash-completion
- valgrind less vim-tiny groff-base man-db debhelper lintian dpkg-dev fakeroot musl-tools"
+ valgrind less vim-tiny groff-base man-db debhelper lintian dpkg-dev fakeroot musl-tools
+ clang libclang-rt-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||

@@ -231,6 +231,10 @@ from_kernel_one(struct p9proxy *px, const uint8_t *m, size_t len,
 	if (t.type % 2 != 0 && r == 0)
 		return fail(px, -EPROTO, "a reply from the kernel");
 	if (t.type == P9_TVERSION) {
+		/* It goes on with the kernel's tag, which only NOTAG keeps
+		 * apart from ours (9P: "the tag should be NOTAG"). */
+		if (t.tag != P9_NOTAG)
+			return fail(px, -EPROTO, "Tversion with a tag other than NOTAG");
 		/* A new session: every fid is gone on both sides. */
 		fids_reset(px);
 		cache_flush(px);
