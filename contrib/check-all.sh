@@ -4,7 +4,7 @@
 #   1. build with warnings as errors and run `make check` (kernel 9p tests
 #      run in user-mode-linux where this kernel has no 9p);
 #      then the kernel tests again on Debian 13's kernel (check-kernel.sh)
-#      and with each guest slowed to a quarter of a CPU (check-slow.sh);
+#      and with each guest slowed to a quarter of its speed (check-slow.sh);
 #   2. the unit and protocol tests again under ASan+UBSan;
 #   3. make distcheck;
 #   4. the Debian packages built and installed into a throwaway root in
