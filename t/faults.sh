@@ -76,11 +76,11 @@ done
 out=$(cpu h sh -c '(sleep 2; echo late) & echo early' </dev/null)
 check_eq "F04 a child writing after the command exits is delivered" "early late" "$(echo $out)"
 { timeout 600 "$CPU" -D "$SUB" -9p=false -namespace= h sh -c \
-	"(setsid sleep 3000 >/dev/null 2>&1 </dev/null & : $marker-daemon) ; echo started" </dev/null >/dev/null
+	"(setsid sleep 3017 >/dev/null 2>&1 </dev/null & : $marker-daemon) ; echo started" </dev/null >/dev/null
 	echo $? > "$T/f04"; }
 check_eq "F04 a detached daemon: the exit status comes back" 0 "$(cat "$T/f04")"
 check "F04 a detached daemon: cpu returns without waiting for it (not the deadline)" test "$(cat "$T/f04")" != 124
-check "F04 a detached daemon is hung up with the session" wait_for 1800 sh -c '! pgrep -f "^sleep 3000$" >/dev/null'
+check "F04 a detached daemon is hung up with the session" wait_for 1800 sh -c '! pgrep -f "^sleep 3017$" >/dev/null'
 
 # Without a pty one SIGINT is forwarded: the command dies of it.
 "$CPU" -D "$SUB" -9p=false -namespace= h sh -c 'trap "echo got-int; exit 7" INT; sleep 100 & wait' >"$T/int" 2>&1 </dev/null &
