@@ -92,7 +92,7 @@ cols = ["cpu VmHWM", "cpu VmRSS", "cpu fds", "cpu-subsystem VmHWM", "cpu-subsyst
 blocks = [rows[k:k + B] for k in range(0, len(rows), B)]
 out = []
 out.append("## Soak (issue 17 item 4)\n")
-out.append("`make soak` (bench/soak.sh): %d cpu sessions one after the other through one sshd, in user-mode-linux (guest kernel %s), %d s; %d failed.  Each session: cksum of a 256 KiB file, `ls -lR` of a small tree, a write and a remove, on the client's files (cache=none), and its programs from /usr (cache=loose).  At the end of its work a session reports its cpu-subsystem's VmHWM, VmRSS and descriptors; the harness reads the same of the session's cpu.  KiB; per block of %d sessions: median (max).\n" % (len(rows), kern, secs, fails, B))
+out.append("`make soak SOAK_SESSIONS=%d` (bench/soak.sh; the default is 2,000): %d cpu sessions one after the other through one sshd, in user-mode-linux (guest kernel %s), %d s; %d failed.  Each session: cksum of a 256 KiB file, `ls -lR` of a small tree, a write and a remove, on the client's files (cache=none), and its programs from /usr (cache=loose).  At the end of its work a session reports its cpu-subsystem's VmHWM, VmRSS and descriptors; the harness reads the same of the session's cpu.  KiB; per block of %d sessions: median (max).\n" % (N, len(rows), kern, secs, fails, B))
 out.append("| sessions | " + " | ".join(cols) + " |")
 out.append("|---|" + "---|" * len(cols))
 for k, b in enumerate(blocks):

@@ -10,7 +10,7 @@
 # The wall time is printed (as a comment); `make bench` measures it.
 . "$top_srcdir/t/lib/common.sh"
 need_root
-: "${UML_MEM:=1536M}"; export UML_MEM
+: "${UML_MEM:=1536M}" "${UML_TIMEOUT:=1800}"; export UML_MEM UML_TIMEOUT
 need_9p_kernel "$@"
 . "$top_srcdir/t/lib/sshd.sh"
 sshd_setup
