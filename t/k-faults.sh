@@ -147,7 +147,10 @@ S
 pid=$!
 wait_for 6000 test -e "$T/small/fill.at"
 check "K4 the file's bytes, as far as they got, are the pattern's ($(size "$T/small/fill.out") bytes)" \
-	is_prefix "$T/small/fill.out" "$T/pattern"
+	is_prefix "$T/small/fill.out" "$T/pattern" || {
+	cmp "$T/small/fill.out" "$T/pattern" 2>&1 | head -n 1 | sed 's/^/#   /'
+	cmp -l "$T/small/fill.out" "$T/pattern" 2>/dev/null | awk 'NR == 1 { a = $1 } { b = $1; n++ } END { printf "#   %d bytes differ, offsets %d-%d\n", n, a - 1, b - 1 }'
+	cp "$T/small/fill.out" "$T/K4.fill.out"; }
 check "K4 the file got some bytes before the disk filled" test "$(size "$T/small/fill.out")" -gt 0
 check "K4 the other file on that disk is intact" cmp -s -n 262144 "$T/small/keep" "$T/pattern"
 : > "$T/small/fill.go"
