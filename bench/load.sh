@@ -18,7 +18,7 @@ export top_srcdir top_builddir
 : "${LOAD_OUT:=$top_builddir/bench/tmp/load/report.md}" "${LOAD_N:=64}"
 : "${UML_MEM:=1536M}" "${UML_TIMEOUT:=1800}"
 export LOAD_OUT LOAD_N UML_MEM UML_TIMEOUT
-mkdir -p "$(dirname "$LOAD_OUT")"; rm -f "$LOAD_OUT"
+mkdir -p "$(dirname "$LOAD_OUT")"; rm -f "$LOAD_OUT" "$LOAD_OUT.partial"
 . "$top_srcdir/t/lib/common.sh"
 need_root
 need_9p_kernel "$@"
@@ -56,12 +56,14 @@ t0=$(now)
 for ((i = 0; i < N; i++)); do session "$i" > "$T/s.$i" 2>&1; done
 t1=$(now)
 serial=$(ms "$t0" "$t1")
+echo "serial $serial" >> "$LOAD_OUT.partial"
 wait_for 600 gone
 t0=$(now)
 for ((i = 0; i < N; i++)); do session "$i" > "$T/c.$i" 2>&1 & done
 wait
 t1=$(now)
 conc=$(ms "$t0" "$t1")
+echo "concurrent $conc" >> "$LOAD_OUT.partial"
 fail=$(for ((i = 0; i < N; i++)); do grep -q '^sub ' "$T/c.$i" || echo "$i"; done | wc -l)
 wait_for 600 gone
 
@@ -77,6 +79,7 @@ pid=$!
 wait_for 3000 test -e "$W/up"
 pkill -KILL -f -- "-s -- cputest cpu"
 t0=$(now)
+wait_for 3000 sh -c "! kill -0 $pid 2>/dev/null" || { ps -eo pid,ppid,args > "$T/stuck.ps"; kill -KILL "$pid"; }
 wait "$pid"
 sshk_client=$(ms "$t0" "$(now)")
 wait_for 3000 sh -c '! pgrep -f "^sleep 3000" >/dev/null && ! pgrep -x cpu-subsystem >/dev/null && ! grep -q " 9p " /proc/[0-9]*/mountinfo 2>/dev/null'
@@ -87,6 +90,7 @@ pid=$!
 wait_for 3000 test -e "$W/up"
 kill -KILL "$(pgrep -x cpu-subsystem)"
 t0=$(now)
+wait_for 3000 sh -c "! kill -0 $pid 2>/dev/null" || { ps -eo pid,ppid,args > "$T/stuck2.ps"; kill -KILL "$pid"; }
 wait "$pid"
 subk_client=$(ms "$t0" "$(now)")
 wait_for 3000 sh -c '! pgrep -f "^sleep 3000" >/dev/null && ! pgrep -x nsexec >/dev/null'
