@@ -473,12 +473,16 @@ def write_doc(doc, rundir, text):
     body = text.split("\n", 1)[1].lstrip("\n")
     sections[ver] = "## Guest kernel %s\n\n%s" % (ver, body.replace("\n## ", "\n### "))
     order = sorted(sections, key=lambda k: [int(x) if x.isdigit() else 0 for x in k.split(".")])
+    # Blocks of other scripts (bench/docsection.py: load, soak) stay.
+    kept = [m.group(0) for m in re.finditer(r"^<!-- ([a-z]+) -->\n.*?^<!-- end \1 -->\n", old, re.M | re.S)]
     with open(doc, "w") as f:
         f.write("# cpu benchmarks (issue 6)\n\n")
         f.write("One section per guest kernel; `make bench` (or `make bench\n")
         f.write("UML_KERNEL=... UML_MODULES=...`) replaces its kernel's section.\n\n")
         for k in order:
             f.write("<!-- kernel %s -->\n%s<!-- end kernel %s -->\n\n" % (k, sections[k], k))
+        for b in kept:
+            f.write(b + "\n")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Faults on the stream (security.md F02, F05-F09, S09): cpu -D runs the
-# subsystem over pipes; S09 goes through a real sshd.
+# subsystem over pipes; S09 goes through a real sshd.  No timing is
+# asserted: a fault's test waits for the state it names, with a deadline
+# of minutes; `make bench` (bench/load.sh) measures how long they take.
 . "$top_srcdir/t/lib/common.sh"
 SUB="$SUBSYS -e"
 cpu() { "$CPU" -D "$SUB" -9p=false -namespace= "$@"; }
@@ -33,13 +35,12 @@ check_eq "F07 cat </dev/null ends" 0 "$(echo $out)"
 out=$(cpu h wc -c < "$T/r10")
 check_eq "F07 wc -c of 10 MiB stdin" 10485760 "$(echo $out)"
 
-# F08: a broken pipe on our stdout ends the session promptly.
-start=$(date +%s)
-timeout 20 "$CPU" -D "$SUB" -9p=false -namespace= h yes | head -n 1 >/dev/null
-check "F08 cpu h yes | head -1 ends within 5 s" test $(( $(date +%s) - start )) -le 5
-start=$(date +%s)
-timeout 20 "$CPU" -D "$SUB" -9p=false -namespace= h cat "$T/r10" | true
-check "F08 cpu h cat big | true ends within 5 s" test $(( $(date +%s) - start )) -le 5
+# F08: a broken pipe on our stdout ends the session: cpu ends on its own,
+# long before the deadline (`make bench` measures how long it takes).
+{ timeout 600 "$CPU" -D "$SUB" -9p=false -namespace= h yes; echo $? > "$T/f08a"; } | head -n 1 >/dev/null
+check "F08 cpu h yes | head -1 ends (status $(cat "$T/f08a"), not the deadline's)" test "$(cat "$T/f08a")" != 124
+{ timeout 600 "$CPU" -D "$SUB" -9p=false -namespace= h cat "$T/r10"; echo $? > "$T/f08b"; } | true
+check "F08 cpu h cat big | true ends (status $(cat "$T/f08b"), not the deadline's)" test "$(cat "$T/f08b")" != 124
 
 # F05: stdout not read for 3 s while the command writes 50 MiB and reads
 # 50 MiB of stdin: no deadlock, every byte in order.
@@ -50,7 +51,7 @@ check_eq "F05 stdout stalled while stdin streams: no deadlock" done "$(cat "$T/f
 sum=$(cpu h sh -c 'cat' < "$T/r50" | (sleep 2; md5sum))
 check_eq "F05 stalled reader gets every byte" "$(md5sum < "$T/r50")" "$sum"
 
-# F02: the client killed; the remote is torn down within 5 s.
+# F02: the client killed; the remote is torn down.
 for sig in TERM HUP INT KILL; do
 	"$CPU" -D "$SUB" -9p=false -namespace= h sh -c "sleep 300; : $marker-$sig" </dev/null &
 	pid=$!
@@ -72,14 +73,14 @@ done
 # F04: background children.  One that holds the session's output is
 # waited for (the article: cpu waits for the command and its children);
 # one that let go of it is hung up 2 s after the command's exit.
-start=$(date +%s)
 out=$(cpu h sh -c '(sleep 2; echo late) & echo early' </dev/null)
 check_eq "F04 a child writing after the command exits is delivered" "early late" "$(echo $out)"
-start=$(date +%s)
-cpu h sh -c "(setsid sleep 100 >/dev/null 2>&1 </dev/null & : $marker-daemon) ; echo started" </dev/null >/dev/null
-check_eq "F04 a detached daemon: the exit status comes back" 0 "$?"
-check "F04 a detached daemon: cpu returns within 8 s" test $(( $(date +%s) - start )) -le 8
-check "F04 a detached daemon is hung up with the session" wait_for 1800 sh -c '! pgrep -f "^sleep 100$" >/dev/null'
+{ timeout 600 "$CPU" -D "$SUB" -9p=false -namespace= h sh -c \
+	"(setsid sleep 3017 >/dev/null 2>&1 </dev/null & : $marker-daemon) ; echo started" </dev/null >/dev/null
+	echo $? > "$T/f04"; }
+check_eq "F04 a detached daemon: the exit status comes back" 0 "$(cat "$T/f04")"
+check "F04 a detached daemon: cpu returns without waiting for it (not the deadline)" test "$(cat "$T/f04")" != 124
+check "F04 a detached daemon is hung up with the session" wait_for 1800 sh -c '! pgrep -f "^sleep 3017$" >/dev/null'
 
 # Without a pty one SIGINT is forwarded: the command dies of it.
 "$CPU" -D "$SUB" -9p=false -namespace= h sh -c 'trap "echo got-int; exit 7" INT; sleep 100 & wait' >"$T/int" 2>&1 </dev/null &

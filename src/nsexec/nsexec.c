@@ -253,6 +253,9 @@ main(int argc, char **argv)
 	size_t len;
 	int root, rc, have_admin, need_mounts, held;
 	long pages, pagesz;
+	/* Our parent is the session's cpu-subsystem (before anything can
+	 * make us an orphan, it is still there). */
+	pid_t parent = getppid();
 
 	/* Before anything can print: no privileged output on a stray fd. */
 	if (sanitise_stdfd() < 0)
@@ -362,6 +365,15 @@ main(int argc, char **argv)
 
 	enter_cwd(o.cwd);
 	close_fds_from(3, &o.statusfd, o.statusfd >= 0 ? 1 : 0);
+	/* A cpu-subsystem that dies without tearing the session down (killed)
+	 * hangs the command up, as a terminal's hangup would; otherwise the
+	 * command would run on, orphaned, on a dead 9P mount.  Set after the
+	 * drop: a change of credentials clears it, exec of the command keeps
+	 * it (no_new_privs).  If the parent went meanwhile, stop here. */
+	if (prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0) < 0)
+		report_fatal("prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+	if (getppid() != parent)
+		report_fatal("cpu-subsystem is gone; not running the command");
 	if ((rc = sc_load(filter)) < 0)
 		report_fatal("loading the seccomp policy failed: %s", strerror(-rc));
 	exec_command(o.argv, env);
