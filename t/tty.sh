@@ -98,11 +98,17 @@ keys q
 keys 'clear; echo after-less' Enter
 check "less quits back to the prompt" wait_screen '^after-less'
 
+# Each step waits for vi to show the state it left: its empty lines, the
+# typed text (insert mode), the file written.
 keys "clear; vi $T/vi.txt" Enter
-wait_screen '^~'	# vi is up: its empty lines
-keys i 'written in vi' Escape ':wq' Enter
+wait_screen '^~' || { echo "# vi did not start:"; screen | sed 's/^/#   /'; }
+keys i 'written in vi'
+wait_screen '^written in vi' || { echo "# the typed text is not shown:"; screen | sed 's/^/#   /'; }
+keys Escape ':wq' Enter
+wait_for 1800 grep -qsx 'written in vi' "$T/vi.txt"
 keys 'clear; cat '"$T/vi.txt" Enter
-check "vi opens, edits and quits" wait_screen '^written in vi'
+check "vi opens, edits and quits" wait_screen '^written in vi' ||
+	{ screen | sed 's/^/#   /'; sed 's/^/# file: /' "$T/vi.txt"; }
 
 keys 'exit 3' Enter
 check "the shell's exit status is cpu's" wait_for 1800 grep -qsx 'rc=3' "$T/rc"
