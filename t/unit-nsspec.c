@@ -279,7 +279,7 @@ count_key(const char *opts, const char *key)
 static void
 test_p9opts(void)
 {
-	struct p9_mount_opts o = { 7, 65536, "alice", 0, 1000, 0 };
+	struct p9_mount_opts o = { 7, 65536, "alice", 0, 1000, 0, 0 };
 	static const char *keys[] = { "trans", "rfdno", "wfdno", "version", "msize",
 	    "cache", "access", "noxattr", "uname" };
 	static const char *hostile[] = { "u,access=any,dfltuid=0", "a=b", "a b", "a\n",
@@ -317,6 +317,14 @@ test_p9opts(void)
 		    "hostile uname %zu refused", i);
 	}
 	o.uname = NULL;
+	o.step = 1;
+	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == 0 && count_key(buf, "noxattr") == 0 &&
+	    strstr(buf, "access=client") && strstr(buf, "cache=loose") &&
+	    strstr(buf, "version=9p2000.L"),
+	    "the last step: no optional key, the rest kept: %s", buf);
+	o.step = P9_OPTS_STEPS;
+	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == -EINVAL, "a step past the last refused");
+	o.step = 0;
 	o.msize = 100;
 	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == -EINVAL, "msize 100 refused");
 	o.msize = 2u << 20;
