@@ -311,6 +311,8 @@ test_p9opts(void)
 	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == 0 && strstr(buf, "access=client") &&
 	    strstr(buf, "cache=loose") && count_key(buf, "uname") == 0,
 	    "root: access=client, cache=loose, no uname: %s", buf);
+	CHECK(count_key(buf, "ignoreqv") == 1 && count_key(buf, "noxattr") == 1,
+	    "the cached mount asks for ignoreqv and noxattr at step 0");
 	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		o.uname = hostile[i];
 		CHECK(p9_opts_build(&o, buf, sizeof(buf)) == -EINVAL,
@@ -319,6 +321,7 @@ test_p9opts(void)
 	o.uname = NULL;
 	o.step = 1;
 	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == 0 && count_key(buf, "noxattr") == 0 &&
+	    count_key(buf, "ignoreqv") == 0 &&
 	    strstr(buf, "access=client") && strstr(buf, "cache=loose") &&
 	    strstr(buf, "version=9p2000.L"),
 	    "the last step: no optional key, the rest kept: %s", buf);

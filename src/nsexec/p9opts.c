@@ -74,12 +74,18 @@ p9_opts_build(const struct p9_mount_opts *o, char *buf, size_t sz)
 	 * this mount, so a change on the client stays unseen until the dentry
 	 * is evicted (doc/nsexec.md "Cache modes by kernel").  So cache=none
 	 * stays the coherent mount's mode on every kernel.
+	 *
+	 * ignoreqv (step 0, cached mount only): from 6.6 on v9fs reads a
+	 * file whose qid.version is 0 (ours always is) around the page
+	 * cache, so without it cache=loose kept no data and every warm exec
+	 * read the binary and its libraries again; 6.1 ignores the key.
 	 */
 	n = snprintf(buf, sz,
 	    "trans=fd,rfdno=%d,wfdno=%d,version=9p2000.L,msize=%u,"
-	    "cache=%s,access=%s%s%s%s",
+	    "cache=%s,access=%s%s%s%s%s",
 	    o->fd, o->fd, o->msize, o->cached ? "loose" : "none", access,
 	    o->step == 0 ? ",noxattr" : "",
+	    o->step == 0 && o->cached ? ",ignoreqv" : "",
 	    o->uname ? ",uname=" : "", o->uname ? o->uname : "");
 	if (n < 0 || (size_t)n >= sz)
 		return -ENAMETOOLONG;
