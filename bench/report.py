@@ -196,8 +196,11 @@ def report(rundir):
         for v in cm:
             f = v.split()
             opts = f[3].split(",")
-            keep = [o for o in opts if o.split("=")[0] in ("msize", "loose", "sync", "dirsync", "cache", "access", "trans", "mmap", "fscache")]
-            p("  - %s: %s" % (f[1], ",".join(keep) or "none") + ("" if "loose" in opts else " (cache=none)"))
+            keep = [o for o in opts if o.split("=")[0] in ("msize", "loose", "sync", "dirsync", "cache", "access", "trans", "mmap", "fscache", "noxattr", "ignoreqv")]
+            # 6.1 shows "loose"; 6.6+ a cache= mask (0xf is loose), none when 0.
+            mask = [o.split("=", 1)[1] for o in opts if o.startswith("cache=")]
+            cached = "loose" in opts or any(m not in ("none", "0", "0x0") for m in mask)
+            p("  - %s: %s" % (f[1], ",".join(keep) or "none") + ("" if cached else " (cache=none)"))
     sm = [v for (path, mp), v in mounts.items() if path == "sshfs"]
     if sm:
         p("- sshfs: `sshfs -F $SSH_CONFIG -o no_contain_symlinks cputest:/ MNT` (defaults otherwise: dir_cache=yes)")
