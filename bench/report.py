@@ -190,6 +190,15 @@ def report(rundir):
         p("- alt / altD: cpu over ssh / cpu -D built from %s (a change under evaluation)" % first("alt"))
     p("- Descriptor limit in the guest: %s (see notes); host load average at start / end: %s / %s" % (
         first("nofile"), first("load_start"), first("load_end")))
+    try:
+        loads = [float(first(k).split()[0]) for k in ("load_start", "load_end")]
+        ncpu = os.cpu_count() or 1
+        if max(loads) > ncpu:
+            p("- **Taken on a loaded machine** (1-minute load %.1f on %d CPUs, other "
+              "builds and tests running): milliseconds and min-max ranges are "
+              "inflated; compare the paths within this run only." % (max(loads), ncpu))
+    except (ValueError, IndexError, AttributeError):
+        pass
     cm = [v for (path, mp), v in mounts.items() if path == "cpu"]
     if cm:
         p("- cpu mounts (default namespace, `-cache split`):")
