@@ -190,14 +190,26 @@ def report(rundir):
         p("- alt / altD: cpu over ssh / cpu -D built from %s (a change under evaluation)" % first("alt"))
     p("- Descriptor limit in the guest: %s (see notes); host load average at start / end: %s / %s" % (
         first("nofile"), first("load_start"), first("load_end")))
+    try:
+        loads = [float(first(k).split()[0]) for k in ("load_start", "load_end")]
+        ncpu = os.cpu_count() or 1
+        if max(loads) > ncpu:
+            p("- **Taken on a loaded machine** (1-minute load %.1f on %d CPUs, other "
+              "builds and tests running): milliseconds and min-max ranges are "
+              "inflated; compare the paths within this run only." % (max(loads), ncpu))
+    except (ValueError, IndexError, AttributeError):
+        pass
     cm = [v for (path, mp), v in mounts.items() if path == "cpu"]
     if cm:
         p("- cpu mounts (default namespace, `-cache split`):")
         for v in cm:
             f = v.split()
             opts = f[3].split(",")
-            keep = [o for o in opts if o.split("=")[0] in ("msize", "loose", "sync", "dirsync", "cache", "access", "trans", "mmap", "fscache")]
-            p("  - %s: %s" % (f[1], ",".join(keep) or "none") + ("" if "loose" in opts else " (cache=none)"))
+            keep = [o for o in opts if o.split("=")[0] in ("msize", "loose", "sync", "dirsync", "cache", "access", "trans", "mmap", "fscache", "noxattr", "ignoreqv")]
+            # 6.1 shows "loose"; 6.6+ a cache= mask (0xf is loose), none when 0.
+            mask = [o.split("=", 1)[1] for o in opts if o.startswith("cache=")]
+            cached = "loose" in opts or any(m not in ("none", "0", "0x0") for m in mask)
+            p("  - %s: %s" % (f[1], ",".join(keep) or "none") + ("" if cached else " (cache=none)"))
     sm = [v for (path, mp), v in mounts.items() if path == "sshfs"]
     if sm:
         p("- sshfs: `sshfs -F $SSH_CONFIG -o no_contain_symlinks cputest:/ MNT` (defaults otherwise: dir_cache=yes)")

@@ -279,7 +279,7 @@ count_key(const char *opts, const char *key)
 static void
 test_p9opts(void)
 {
-	struct p9_mount_opts o = { 7, 65536, "alice", 0, 1000, 0 };
+	struct p9_mount_opts o = { 7, 65536, "alice", 0, 1000, 0, 0 };
 	static const char *keys[] = { "trans", "rfdno", "wfdno", "version", "msize",
 	    "cache", "access", "noxattr", "uname" };
 	static const char *hostile[] = { "u,access=any,dfltuid=0", "a=b", "a b", "a\n",
@@ -311,12 +311,23 @@ test_p9opts(void)
 	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == 0 && strstr(buf, "access=client") &&
 	    strstr(buf, "cache=loose") && count_key(buf, "uname") == 0,
 	    "root: access=client, cache=loose, no uname: %s", buf);
+	CHECK(count_key(buf, "ignoreqv") == 1 && count_key(buf, "noxattr") == 1,
+	    "the cached mount asks for ignoreqv and noxattr at step 0");
 	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		o.uname = hostile[i];
 		CHECK(p9_opts_build(&o, buf, sizeof(buf)) == -EINVAL,
 		    "hostile uname %zu refused", i);
 	}
 	o.uname = NULL;
+	o.step = 1;
+	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == 0 && count_key(buf, "noxattr") == 0 &&
+	    count_key(buf, "ignoreqv") == 0 &&
+	    strstr(buf, "access=client") && strstr(buf, "cache=loose") &&
+	    strstr(buf, "version=9p2000.L"),
+	    "the last step: no optional key, the rest kept: %s", buf);
+	o.step = P9_OPTS_STEPS;
+	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == -EINVAL, "a step past the last refused");
+	o.step = 0;
 	o.msize = 100;
 	CHECK(p9_opts_build(&o, buf, sizeof(buf)) == -EINVAL, "msize 100 refused");
 	o.msize = 2u << 20;

@@ -254,14 +254,26 @@ mount_9p(const struct session_mounts *s, int fd, int dirfd, int cached,
 	o.root = s->root;
 	o.uid = getuid();
 	o.cached = cached;
-	if ((rc = p9_opts_build(&o, opts, sizeof(opts))) < 0)
-		report_fatal("cannot build the 9p mount options: %s", strerror(-rc));
 	/* Nothing writable in the whole export: the mount itself is ro. */
 	ro = nsmodes_readonly(s->modes, "/");
-	log_debug("mount -t 9p -o %snosuid,nodev,%s %s %s", ro ? "ro," : "", opts,
-	    P9_NAME, where);
-	if ((rc = mount_on_fd(P9_NAME, dirfd, "9p", MS_NOSUID | MS_NODEV |
-	    (ro ? MS_RDONLY : 0), opts)) < 0) {
+	/*
+	 * Probe, never guess from the version string: try the options we
+	 * want most and step down while the kernel says EINVAL.  A refused
+	 * attempt may have exchanged a Tversion on fd already; the next one
+	 * starts with its own, which resets the 9P session on both sides.
+	 */
+	for (o.step = 0; o.step < P9_OPTS_STEPS; o.step++) {
+		if ((rc = p9_opts_build(&o, opts, sizeof(opts))) < 0)
+			report_fatal("cannot build the 9p mount options: %s", strerror(-rc));
+		log_debug("mount -t 9p -o %snosuid,nodev,%s %s %s", ro ? "ro," : "",
+		    opts, P9_NAME, where);
+		rc = mount_on_fd(P9_NAME, dirfd, "9p", MS_NOSUID | MS_NODEV |
+		    (ro ? MS_RDONLY : 0), opts);
+		if (rc != -EINVAL)
+			break;
+		log_debug("the kernel refused those options (EINVAL): trying the next set");
+	}
+	if (rc < 0) {
 		if (!have_9p())
 			report_fatal("the remote kernel has no 9p filesystem: load "
 			    "the 9p and 9pnet_fd modules");

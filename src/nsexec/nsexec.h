@@ -145,9 +145,18 @@ struct p9_mount_opts {
 	int		 root;		/* access=client for root, else access=<uid> */
 	uid_t		 uid;
 	int		 cached;	/* cache=loose instead of cache=none */
+	unsigned	 step;		/* which of the P9_OPTS_STEPS (below) */
 };
 
-/* Write the 9p data string into buf.  -EINVAL for a bad token,
+/*
+ * The option sets tried in turn, the most wanted first: a kernel that
+ * does not know an optional key (noxattr before 6.6 is ignored, but a
+ * kernel parsing with the fs_context API may refuse one it lacks) fails
+ * the mount with EINVAL, and mounts.c tries the next step.  The last
+ * step holds only what every 9p2000.L kernel takes.
+ */
+#define P9_OPTS_STEPS	2
+/* Write the 9p data string into buf.  -EINVAL for a bad token or step,
  * -ENAMETOOLONG if it does not fit. */
 int	p9_opts_build(const struct p9_mount_opts *, char *buf, size_t sz);
 

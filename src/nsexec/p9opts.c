@@ -40,7 +40,8 @@ p9_opts_build(const struct p9_mount_opts *o, char *buf, size_t sz)
 	char access[32];
 	int n;
 
-	if (o->fd < 0 || o->msize < NSEXEC_MSIZE_MIN || o->msize > NSEXEC_MSIZE_MAX)
+	if (o->fd < 0 || o->msize < NSEXEC_MSIZE_MIN || o->msize > NSEXEC_MSIZE_MAX ||
+	    o->step >= P9_OPTS_STEPS)
 		return -EINVAL;
 	if (o->uname != NULL && opt_token_check(o->uname, NSEXEC_UNAME_MAX) < 0)
 		return -EINVAL;
@@ -63,12 +64,28 @@ p9_opts_build(const struct p9_mount_opts *o, char *buf, size_t sz)
 	 * client's changes at the next read); cache=loose for the read-mostly
 	 * trees (/usr, /lib, ...) where exec speed matters more.  noxattr
 	 * saves a round trip per exec and per ls -l: xattrs (and so file
-	 * capabilities and ACLs) from the client mean nothing here.
+	 * capabilities and ACLs) from the client mean nothing here; it is
+	 * the optional key (step 0 only), since a kernel that lacks it may
+	 * refuse the whole mount.
+	 *
+	 * No cached mode is coherent on any kernel we know (6.1 to 6.12):
+	 * with cache=0x2 (CACHE_META, 6.6 and later) stat answers from the
+	 * inode and a dentry is revalidated only after a change made through
+	 * this mount, so a change on the client stays unseen until the dentry
+	 * is evicted (doc/nsexec.md "Cache modes by kernel").  So cache=none
+	 * stays the coherent mount's mode on every kernel.
+	 *
+	 * ignoreqv (step 0, cached mount only): from 6.6 on v9fs reads a
+	 * file whose qid.version is 0 (ours always is) around the page
+	 * cache, so without it cache=loose kept no data and every warm exec
+	 * read the binary and its libraries again; 6.1 ignores the key.
 	 */
 	n = snprintf(buf, sz,
 	    "trans=fd,rfdno=%d,wfdno=%d,version=9p2000.L,msize=%u,"
-	    "cache=%s,access=%s,noxattr%s%s",
+	    "cache=%s,access=%s%s%s%s%s",
 	    o->fd, o->fd, o->msize, o->cached ? "loose" : "none", access,
+	    o->step == 0 ? ",noxattr" : "",
+	    o->step == 0 && o->cached ? ",ignoreqv" : "",
 	    o->uname ? ",uname=" : "", o->uname ? o->uname : "");
 	if (n < 0 || (size_t)n >= sz)
 		return -ENAMETOOLONG;
