@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,8 +199,12 @@ p9chan_open(struct p9chan *p, unsigned index, int rootfd,
 		.dirattr_arg = p,
 	};
 
+	const char *stats = getenv("CPU_9P_STATS");
+
 	memset(p, 0, sizeof(*p));
 	p->index = index;
+	p->stats_fd = stats && *stats ? open(stats,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666) : -1;
 	buf_init(&p->replies, 2 * (size_t)msize + 4096);
 	buf_init(&p->scratch, 256);
 	buf_init(&p->linkq, P9LINK_BODY_MAX);
@@ -216,14 +221,13 @@ p9chan_open(struct p9chan *p, unsigned index, int rootfd,
 static void
 write_stats(const struct p9chan *p)
 {
-	const char *path = getenv("CPU_9P_STATS");
 	const uint64_t *n;
 	FILE *f;
 	int t;
 
-	if (path == NULL || *path == '\0' || p->conn == NULL)
+	if (p->stats_fd < 0 || p->conn == NULL)
 		return;
-	if ((f = fopen(path, "ae")) == NULL)
+	if ((f = fdopen(p->stats_fd, "a")) == NULL)
 		return;
 	n = p9conn_counts(p->conn);
 	for (t = 0; t < 256; t++)
@@ -237,6 +241,7 @@ void
 p9chan_close(struct p9chan *p)
 {
 	write_stats(p);
+	p->stats_fd = -1;	/* closed by fclose, or left for exit */
 	if (p->conn)
 		p9conn_free(p->conn);
 	p->conn = NULL;

@@ -30,6 +30,9 @@ struct p9chan {
 	 * owned by the caller), and whether that happened. */
 	const char *const *push;
 	bool		 pushed;
+	/* CPU_9P_STATS, opened with the channel: the sandbox allows no
+	 * new file outside the export by the session's end */
+	int		 stats_fd;
 };
 
 /* plus: send each listed entry's attributes (FR_P9ATTR, doc/9p-proxy.md). */

@@ -30,6 +30,7 @@
 #include "frame.h"
 #include "log.h"
 #include "p9chan.h"
+#include "sandbox.h"
 #include "setup.h"
 #include "util.h"
 
@@ -640,6 +641,30 @@ relay_ssh_stderr(struct client *c)
 	fd_set_nonblock(STDERR_FILENO, 1);
 }
 
+/*
+ * The sandbox (issue 14 item 4), entered once ssh runs and the export
+ * root is open.  The trees are what the server reaches: today the whole
+ * 9P root, writable.  The export policy (lib/export.h) passes its trees
+ * here instead, each read-only or writable.
+ */
+static void
+enter_sandbox(struct client *c)
+{
+	struct sandbox_tree t[1];
+	size_t n = 0;
+	const char *why;
+	int r;
+
+	if (c->o->p9)
+		t[n++] = (struct sandbox_tree){ .path = c->o->root, .readonly = false };
+	r = sandbox_enter(t, n, &why);
+	if (r == SANDBOX_NO_LANDLOCK)
+		log_debug("landlock: not available on this kernel (%s)", why);
+	else if (r < 0)
+		log_fatal(255, "cannot sandbox the file server: %s: %s",
+		    why ? why : "?", strerror(-r));
+}
+
 /* --- the loop --- */
 
 static int
@@ -848,6 +873,7 @@ client_run(struct client_opts *o)
 		log_fatal(255, "cannot start ssh: %s", strerror(-i));
 	/* The transport child inherited the blocked mask through fork+exec;
 	 * transport_start resets the signals it cares about. */
+	enter_sandbox(&c);
 	fd_set_nonblock(c.tr.to_fd, 1);
 	fd_set_nonblock(c.tr.from_fd, 1);
 	for (i = 0; i < 3; i++) {
