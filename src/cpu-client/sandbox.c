@@ -116,8 +116,10 @@ landlock_apply(const struct sandbox_tree *t, size_t n, const char **why)
 		return -errno;
 	}
 	for (i = 0; i < n; i++) {
-		if ((fd = open(t[i].path, O_PATH | O_CLOEXEC)) < 0 ||
-		    fstat(fd, &st) != 0) {
+		if ((fd = open(t[i].path, O_PATH | O_CLOEXEC)) < 0 &&
+		    errno == ENOENT)
+			continue;	/* gone since: nothing to allow */
+		if (fd < 0 || fstat(fd, &st) != 0) {
 			err = errno;
 			if (fd >= 0)
 				close(fd);
@@ -126,8 +128,9 @@ landlock_apply(const struct sandbox_tree *t, size_t n, const char **why)
 			return -err;
 		}
 		pb.parent_fd = fd;
-		pb.allowed_access = handled &
-		    (t[i].readonly ? FS_READ : FS_READ | FS_WRITE);
+		pb.allowed_access = handled & (t[i].listonly ?
+		    LANDLOCK_ACCESS_FS_READ_DIR :
+		    t[i].readonly ? FS_READ : FS_READ | FS_WRITE);
 		if (!S_ISDIR(st.st_mode))
 			pb.allowed_access &= FS_FILE;
 		if (syscall(SYS_landlock_add_rule, (int)rs,

@@ -14,6 +14,8 @@
 struct sandbox_tree {
 	const char	*path;		/* absolute */
 	bool		 readonly;
+	bool		 listonly;	/* only directory listings beneath (the
+					 * 9P root, for the ancestors) */
 };
 
 /* sandbox_enter() succeeded, but this kernel has no Landlock: only the

@@ -643,21 +643,54 @@ relay_ssh_stderr(struct client *c)
 
 /*
  * The sandbox (issue 14 item 4), entered once ssh runs and the export
- * root is open.  The trees are what the server reaches: today the whole
- * 9P root, writable.  The export policy (lib/export.h) passes its trees
- * here instead, each read-only or writable.
+ * root is open.  Landlock gets the trees the export policy serves, with
+ * their paths on this machine (-root prefixed), read-only or writable as
+ * the policy says, and listings (nothing else) beneath the 9P root: the
+ * server lists the ancestors of the trees (/, /home), whose names the
+ * policy filters.  The policy stays the authority on what is hidden.
  */
+static int
+add_trees(struct sandbox_tree *t, size_t max, size_t n, char **paths,
+    const char *list, const char *root, bool readonly)
+{
+	const char *p = list, *e;
+	size_t len;
+
+	while (p != NULL && *p != '\0' && n < max) {
+		e = strchr(p, ':');
+		len = e ? (size_t)(e - p) : strlen(p);
+		if (asprintf(&paths[n], "%s%.*s", strcmp(root, "/") == 0 ?
+		    "" : root, (int)len, p) < 0)
+			log_fatal(255, "out of memory");
+		t[n].path = paths[n];
+		t[n].readonly = readonly;
+		t[n].listonly = false;
+		n++;
+		p = e ? e + 1 : NULL;
+	}
+	return (int)n;
+}
+
 static void
 enter_sandbox(struct client *c)
 {
-	struct sandbox_tree t[1];
-	size_t n = 0;
+	enum { MAXT = 512 };
+	struct sandbox_tree t[MAXT];
+	char *paths[MAXT];
+	size_t n = 0, i;
 	const char *why;
 	int r;
 
-	if (c->o->p9)
-		t[n++] = (struct sandbox_tree){ .path = c->o->root, .readonly = false };
+	memset(paths, 0, sizeof(paths));
+	if (c->o->p9) {
+		t[n++] = (struct sandbox_tree){ .path = c->o->root,
+		    .readonly = true, .listonly = true };
+		n = (size_t)add_trees(t, MAXT, n, paths, c->ro, c->o->root, true);
+		n = (size_t)add_trees(t, MAXT, n, paths, c->rw, c->o->root, false);
+	}
 	r = sandbox_enter(t, n, &why);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
 	if (r == SANDBOX_NO_LANDLOCK)
 		log_debug("landlock: not available on this kernel (%s)", why);
 	else if (r < 0)
