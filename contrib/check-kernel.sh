@@ -11,7 +11,7 @@
 kname=${1:?usage: check-kernel.sh NAME (a script in ../shared/kernels)}
 ktop=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 kinst=$ktop/../shared/kernels/$kname
-ktests="t/kns-session.sh t/k9p-fs.sh t/k9p-export.sh t/k-session.sh t/k-tty.sh t/k-fanout.sh t/k-proxy.sh t/k-export.sh t/k-faults.sh t/k-coherence.sh"
+ktests="t/k-load.sh t/kns-session.sh t/k9p-fs.sh t/k9p-export.sh t/k-session.sh t/k-tty.sh t/k-fanout.sh t/k-proxy.sh t/k-export.sh t/k-faults.sh t/k-coherence.sh"
 kalone=0
 if ! declare -F count >/dev/null; then
 	kalone=1 pass=0 fail=0 skip=0 rc=0
