@@ -49,6 +49,10 @@ big=$(awk 'BEGIN { for (i = 0; i < 10000; i++) printf "/a:"; printf "/a" }')
 refused user "namespace spec has 10001 entries (limit 256)" -n "$big" -- /bin/true
 big=$(awk 'BEGIN { printf "/"; for (i = 0; i < 70000; i++) printf "a" }')
 refused user "namespace spec too long" -n "$big" -- /bin/true
+refused user "writable (-w) list too long" -w "$big" -- /bin/true
+big=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "/a:"; printf "/a" }')
+refused user "read-only (-r) list has 301 entries (limit 256)" -r "$big" -- /bin/true
+refused user "read-only (-r) entry 2 /a/..: '..' path component" -r /a:/a/.. -- /bin/true
 refused user "-n given twice" -n /bin -n /usr -- /bin/true
 
 # S07: nothing that reaches a mount option can add a key

@@ -50,6 +50,12 @@
  * at most NSEXEC_PATH_MAX bytes and NSEXEC_NAME_MAX per component.
  * Otherwise -EINVAL (or -ENAMETOOLONG) and *why says what is wrong. */
 int	path_check(const char *p, const char **why);
+/* The bounds every colon-separated list handed to nsexec shares (-n, -r,
+ * -w): at most NSEXEC_SPEC_MAX bytes and NSEXEC_SPEC_ENTRIES entries.
+ * *n is the number of entries ("" has none); on error err says which
+ * bound, naming the list as what. */
+int	pathlist_count(const char *text, const char *what, size_t *n,
+	    char *err, size_t errsz);
 /* 1 if p is prefix or lies beneath it (component-wise: /usr is not under /us). */
 int	path_under(const char *p, const char *prefix);
 /* May something be mounted on the canonical path p (after every symlink

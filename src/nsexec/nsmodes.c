@@ -43,26 +43,16 @@ static int
 list_parse(const char *text, const char *what, struct ns_paths *out,
     char *err, size_t errsz)
 {
-	size_t len = strlen(text), n = 1, i, start;
+	size_t len = strlen(text), n, i, start;
+	char list[64];
 	const char *why;
 	int rc;
 
 	out->v = NULL;
 	out->n = 0;
-	if (len > NSEXEC_SPEC_MAX) {
-		snprintf(err, errsz, "%s list too long (%zu > %u bytes)", what,
-		    len, NSEXEC_SPEC_MAX);
-		return -EMSGSIZE;
-	}
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		n += text[i] == ':';
-	if (n > NSEXEC_SPEC_ENTRIES) {
-		snprintf(err, errsz, "%s list has %zu entries (limit %d)", what,
-		    n, NSEXEC_SPEC_ENTRIES);
-		return -E2BIG;
-	}
+	snprintf(list, sizeof(list), "%s list", what);
+	if ((rc = pathlist_count(text, list, &n, err, errsz)) < 0 || n == 0)
+		return rc;
 	if ((out->v = calloc(n, sizeof(*out->v))) == NULL)
 		return -ENOMEM;
 	for (start = 0, i = 0; i <= len; i++) {

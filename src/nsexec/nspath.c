@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -128,6 +129,30 @@ target_check(const char *p, const char *tmp, int strict, const char **why)
 	if (strcmp(p, buf) == 0) {
 		*why = "it is the session's view of the remote root";
 		return -EPERM;
+	}
+	return 0;
+}
+
+int
+pathlist_count(const char *text, const char *what, size_t *n, char *err,
+    size_t errsz)
+{
+	size_t len = strlen(text), i;
+
+	*n = 0;
+	if (len > NSEXEC_SPEC_MAX) {
+		snprintf(err, errsz, "%s too long (%zu > %u bytes)", what, len,
+		    NSEXEC_SPEC_MAX);
+		return -EMSGSIZE;
+	}
+	if (len == 0)
+		return 0;
+	for (*n = 1, i = 0; i < len; i++)
+		*n += text[i] == ':';
+	if (*n > NSEXEC_SPEC_ENTRIES) {
+		snprintf(err, errsz, "%s has %zu entries (limit %d)", what, *n,
+		    NSEXEC_SPEC_ENTRIES);
+		return -E2BIG;
 	}
 	return 0;
 }

@@ -77,26 +77,15 @@ parse_entry(const char *ent, size_t len, size_t idx, struct ns_bind *b,
 int
 nsspec_parse(const char *text, struct ns_spec *out, char *err, size_t errsz)
 {
-	size_t len = strlen(text), n = 1, i, start;
+	size_t len = strlen(text), n, i, start;
 	int rc;
 
 	out->v = NULL;
 	out->n = 0;
 	err[0] = '\0';
-	if (len > NSEXEC_SPEC_MAX) {
-		snprintf(err, errsz, "namespace spec too long (%zu > %u bytes)",
-		    len, NSEXEC_SPEC_MAX);
-		return -EMSGSIZE;
-	}
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		n += text[i] == ':';
-	if (n > NSEXEC_SPEC_ENTRIES) {
-		snprintf(err, errsz, "namespace spec has %zu entries (limit %d)",
-		    n, NSEXEC_SPEC_ENTRIES);
-		return -E2BIG;
-	}
+	if ((rc = pathlist_count(text, "namespace spec", &n, err, errsz)) < 0 ||
+	    n == 0)
+		return rc;
 	if ((out->v = calloc(n, sizeof(*out->v))) == NULL)
 		return -ENOMEM;
 	for (start = 0, i = 0; i <= len; i++) {
