@@ -32,8 +32,9 @@ check_eq "stdout kept apart" "to-out" "$(cat "$T/o")"
 check_eq "stderr kept apart" "to-err" "$(cat "$T/e")"
 
 val=$(printf 'line1\nline2 \303\251t\303\251 \342\202\254')
-out=$(CPU_TEST_VAR="$val" cpu cputest sh -c 'printf %s "$CPU_TEST_VAR"')
-check_eq "environment value with newlines and UTF-8 arrives intact" "$val" "$out"
+out=$(CPU_TEST_VAR="$val" cpu cputest sh -c 'printf %s "$CPU_TEST_VAR"' 2>"$T/err"; echo "$?" > "$T/rc")
+check_eq "environment value with newlines and UTF-8 arrives intact" "$val" "$out" ||
+	{ echo "#   exit status $(cat "$T/rc")"; sed "s/^/#   stderr: /" "$T/err"; }
 
 mkdir -p "$T/some dir"
 out=$(cd "$T/some dir" && cpu cputest pwd)

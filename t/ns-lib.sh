@@ -23,17 +23,7 @@ not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $t
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 skip_all() { echo "1..0 # SKIP $*"; exit 77; }
 diag() { echo "# $*"; }
-# wait_for TENTHS COMMAND...: until COMMAND succeeds, at most TENTHS/10 s
-# (a state, never a guess of how long it takes); 1 when it never did.
-wait_for() {
-	_n=$1; shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	return 1
-}
+. "$top_srcdir/t/lib/wait.sh"	# wait_for TENTHS COMMAND...
 
 need_root_ns() {
 	[ "$(id -u)" = 0 ] || skip_all "needs root (setcap, setpriv, mounts)"

@@ -50,6 +50,11 @@ struct client_opts {
 /* flags.c: parse argv; on error print one line and exit 2. */
 void	flags_parse(int argc, char **argv, struct client_opts *);
 void	flags_usage(int code) __attribute__((noreturn));
+/* Step through the local sides of a namespace spec ("remote[=local]:...",
+ * local defaulting to remote): *cur is the cursor, *side and *len the
+ * next local side; 0 at the end.  An empty entry gives *len 0 (nsexec on
+ * the remote refuses the spec; nothing here may act on it). */
+int	ns_next_local(const char **cur, const char **side, size_t *len);
 
 /* transport.c: start ssh (or the local subsystem) connected by pipes. */
 struct transport {

@@ -210,32 +210,22 @@ in_base(const struct pol *P, size_t nbase, const char *rel, bool strictly)
 static void
 trees_from_ns(struct pol *P, const char *ns)
 {
-	const char *p = ns, *eq;
+	const char *cur = ns, *side, *why;
 	char *s, *abs, *rel;
-	const char *why;
 	size_t el;
 
-	while (*p) {
-		el = strcspn(p, ":");
-		eq = memchr(p, '=', el);
-		if (eq != NULL) {
-			el -= (size_t)(eq + 1 - p);
-			p = eq + 1;
+	while (ns_next_local(&cur, &side, &el)) {
+		if (el == 0 || (s = strndup(side, el)) == NULL)
+			continue;
+		/* A malformed entry ends the session remotely. */
+		if ((abs = clean_abs(P, s, &why)) != NULL) {
+			/* Spec locals are paths in the export already. */
+			rel = strdup(abs + 1);
+			if (rel != NULL)
+				tree_add(P, rel);
+			free(abs);
 		}
-		if (el > 0 && (s = strndup(p, el)) != NULL) {
-			/* A malformed entry ends the session remotely. */
-			if ((abs = clean_abs(P, s, &why)) != NULL) {
-				/* Spec locals are paths in the export already. */
-				rel = strdup(abs + 1);
-				if (rel != NULL)
-					tree_add(P, rel);
-				free(abs);
-			}
-			free(s);
-		}
-		p += el;
-		if (*p == ':')
-			p++;
+		free(s);
 	}
 }
 

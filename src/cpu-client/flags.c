@@ -376,3 +376,22 @@ flags_parse(int argc, char **argv, struct client_opts *o)
 		exit(2);
 	}
 }
+
+int
+ns_next_local(const char **cur, const char **side, size_t *len)
+{
+	const char *p = *cur, *eq;
+	size_t el;
+
+	if (*p == '\0')
+		return 0;
+	el = strcspn(p, ":");
+	*cur = p[el] == ':' ? p + el + 1 : p + el;
+	if ((eq = memchr(p, '=', el)) != NULL) {
+		el -= (size_t)(eq + 1 - p);
+		p = eq + 1;
+	}
+	*side = p;
+	*len = el;
+	return 1;
+}

@@ -269,26 +269,16 @@ out:
 static void
 collect_push_paths(struct client *c, const char *ns)
 {
-	const char *p = ns, *eq;
+	const char *cur = ns, *side;
 	char path[4096];
 	size_t el;
 
-	while (*p) {
-		el = strcspn(p, ":");
-		eq = memchr(p, '=', el);
-		if (eq != NULL) {
-			el -= (size_t)(eq + 1 - p);
-			p = eq + 1;
-		}
+	while (ns_next_local(&cur, &side, &el))
 		if (el > 0 && el < sizeof(path)) {
-			memcpy(path, p, el);
+			memcpy(path, side, el);
 			path[el] = '\0';
 			(void)strv_add(&c->push, path);
 		}
-		p += el;
-		if (*p == ':')
-			p++;
-	}
 	if (c->o->ncmd > 0 && c->o->cmd[0][0] == '/') {
 		(void)strv_add(&c->push, c->o->cmd[0]);
 		/* Then the dynamic loader opens its interpreter and cache. */

@@ -56,6 +56,7 @@ check_eq() {
 	else
 		not_ok "$1"
 		printf '#   expected: %s\n#   got:      %s\n' "$2" "$3"
+		return 1
 	fi
 }
 skip_all() {
@@ -78,13 +79,4 @@ need_9p_kernel() {
 		exec "$UML_RUN" "$0" "$@"
 	fi
 }
-# Wait up to N tenths of a second for COMMAND to succeed.
-wait_for() {
-	n=$1; shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
+. "$top_srcdir/t/lib/wait.sh"	# wait_for TENTHS COMMAND...
