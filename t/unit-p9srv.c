@@ -1753,7 +1753,8 @@ struct pushed {
 	unsigned	 n;
 	uint64_t	 dir[16];
 	char		 name[16][32];
-	char		 target[16][32];	/* a link's, else "" */
+	char		 target[16][PATH_MAX];	/* a link's, else "": the tests'
+						 * links point into $TMPDIR */
 	struct p9_attr	 a[16];
 };
 
