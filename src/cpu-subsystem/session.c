@@ -86,11 +86,8 @@ struct p9link {
 #define P9LINK_READ	(64u * 1024)
 /* 9P bytes for the client are framed onto the wire only while less than
  * this waits there for sshd's pipe; the rest waits in the kernel's socket
- * (the client's credit alone would let 4 MiB queue in our memory).  One
- * piece of a streamed Twrite and its frame header: the 1 MiB pipe to
- * sshd is what holds a burst (W2 as fast as with 128 KiB, 64 less
- * resident). */
-#define P9LINK_WIRE_MAX	(64u * 1024 + FRAME_HDR + 1)
+ * (the client's credit alone would let 4 MiB queue in our memory). */
+#define P9LINK_WIRE_MAX	(128u * 1024)
 
 struct session {
 	const struct subsys_opts *opts;
