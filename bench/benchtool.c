@@ -21,6 +21,13 @@
  *	(VmHWM, and the current RssAnon and RssFile, KiB), separated by
  *	blanks; "-" if there is none.
  *   benchtool hwmreset COMM	reset their VmHWM (echo 5 > clear_refs).
+ *   benchtool watch COMM MS	wait up to MS for a process named COMM and
+ *	read its /proc status and smaps_rollup until it is gone or has
+ *	exec'd (its comm changed); prints the reading with the highest VmHWM
+ *	as "PID:HWM:ANON:FILE:PSS:PSSANON:PSSFILE" (KiB; Pss -1 where the
+ *	kernel has no smaps_rollup), "-" if none was seen.  nsexec lives
+ *	only until it execs the command: this is its own peak, not the
+ *	command's (maxrss above is the larger of the two).
  *   benchtool source FILE	FILE to stdout; benchtool sink: read stdin to
  *	EOF.  Both ask for 1 MiB pipes, as cpu and cpu-subsystem do, so that
  *	`benchtool source big | ssh host benchtool sink` is W1's floor: the
@@ -28,6 +35,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -171,6 +179,94 @@ reset_hwm(const char *pid)
 		fprintf(stderr, "benchtool: %s: %s\n", path, strerror(errno));
 }
 
+/* The comm of process pid, "" if it is gone. */
+static void
+proc_comm(const char *pid, char *comm, size_t n)
+{
+	char path[300];
+	ssize_t len;
+	int fd;
+
+	comm[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return;
+	len = read(fd, comm, n - 1);
+	close(fd);
+	comm[len > 0 ? len : 0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+}
+
+static char watch_pid[32];
+
+static void
+watch_found(const char *pid)
+{
+	if (watch_pid[0] == '\0')
+		snprintf(watch_pid, sizeof(watch_pid), "%s", pid);
+}
+
+/* One field ("Name:   123 kB") of a /proc file, -1 if absent. */
+static long
+proc_field(const char *path, const char *name)
+{
+	char line[256];
+	size_t n = strlen(name);
+	long v = -1;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, name, n) == 0 && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static int
+cmd_watch(const char *name, int ms)
+{
+	char comm[64], st[300], sr[300];
+	long v[6], best[6] = { -1, -1, -1, -1, -1, -1 };
+	double end = now_ms() + ms;
+	int i;
+
+	while (now_ms() < end) {
+		if (watch_pid[0] == '\0') {
+			each_proc(name, watch_found);
+			if (watch_pid[0] == '\0') {
+				usleep(200);
+				continue;
+			}
+		}
+		snprintf(st, sizeof(st), "/proc/%s/status", watch_pid);
+		snprintf(sr, sizeof(sr), "/proc/%s/smaps_rollup", watch_pid);
+		v[0] = proc_field(st, "VmHWM");
+		v[1] = proc_field(st, "RssAnon");
+		v[2] = proc_field(st, "RssFile");
+		v[3] = proc_field(sr, "Pss");
+		v[4] = proc_field(sr, "Pss_Anon");
+		v[5] = proc_field(sr, "Pss_File");
+		/* Still the same image after the reading: it is its own. */
+		proc_comm(watch_pid, comm, sizeof(comm));
+		if (strcmp(comm, name) != 0)
+			break;
+		if (v[0] > best[0])
+			for (i = 0; i < 6; i++)
+				best[i] = v[i];
+		sched_yield();
+	}
+	if (best[0] < 0)
+		printf("-\n");
+	else
+		printf("%s:%ld:%ld:%ld:%ld:%ld:%ld\n", watch_pid, best[0], best[1],
+		    best[2], best[3], best[4], best[5]);
+	return 0;
+}
+
 /* source FILE / sink: copy FILE to stdout, or stdin to nowhere. */
 static int
 cmd_copy(const char *path)
@@ -236,11 +332,13 @@ main(int argc, char **argv)
 		each_proc(argv[2], reset_hwm);
 		return 0;
 	}
+	if (strcmp(argv[1], "watch") == 0 && argc == 4)
+		return cmd_watch(argv[2], atoi(argv[3]));
 	if (strcmp(argv[1], "source") == 0 && argc == 3)
 		return cmd_copy(argv[2]);
 	if (strcmp(argv[1], "sink") == 0 && argc == 2)
 		return cmd_copy(NULL);
 usage:
-	fprintf(stderr, "usage: benchtool time|drop|sleep|maxrss|hwm|hwmreset|source|sink ...\n");
+	fprintf(stderr, "usage: benchtool time|drop|sleep|maxrss|hwm|hwmreset|watch|source|sink ...\n");
 	return 2;
 }

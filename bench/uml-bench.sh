@@ -76,14 +76,20 @@ info cipher "$(ssh -F "$SSH_CONFIG" -G cputest 2>/dev/null | awk '$1 == "ciphers
 # export those trees (issue 14: only what the session names is served).
 # The alt build may predate -export and serves the whole disk anyway.
 BENCH_EXPORT="$(dirname "$WL"):$(dirname "$BENCH_TOOL"):$BENCH_DATA"
+# An alt build with the export policy needs the same (else workloads.sh
+# is not there for it); an older one takes no -export.
+ALT_EXPORT=
+if [ -n "${ALT:-}" ] && "$ALT/src/cpu-client/cpu" -h 2>&1 | grep -q -- -export; then
+	ALT_EXPORT="-export $BENCH_EXPORT"
+fi
 
 cpu_session() {	# cpu_session PATH ARGS...: a cpu session running ARGS
 	p=$1; shift
 	case $p in
 	cpu) "$CPU" -export "$BENCH_EXPORT" -F "$SSH_CONFIG" cputest "$@" ;;
 	cpuD) "$CPU" -export "$BENCH_EXPORT" -D "$SUBSYS_D" host "$@" ;;
-	alt) "$ALT/src/cpu-client/cpu" -ssh "$S/ssh-alt" -F "$SSH_CONFIG" cputest "$@" ;;
-	altD) "$ALT/src/cpu-client/cpu" -D "$ALT/src/cpu-subsystem/cpu-subsystem -e -N $ALT/src/nsexec/nsexec" host "$@" ;;
+	alt) "$ALT/src/cpu-client/cpu" $ALT_EXPORT -ssh "$S/ssh-alt" -F "$SSH_CONFIG" cputest "$@" ;;
+	altD) "$ALT/src/cpu-client/cpu" $ALT_EXPORT -D "$ALT/src/cpu-subsystem/cpu-subsystem -e -N $ALT/src/nsexec/nsexec" host "$@" ;;
 	esac
 }
 
@@ -159,11 +165,18 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
-# nsexec's peak RSS: benchtool is the command nsexec execs; ru_maxrss keeps
-# the peak of the image exec replaced.
+# nsexec's own peak RSS: it is alive only during the setup, until it execs
+# the command, so benchtool watches it from outside (its /proc status and
+# smaps_rollup until its comm changes).  The command's ru_maxrss is the
+# larger of nsexec's peak and the command's own (kept as INFO).
 for i in 1 2 3; do
+	"$BENCH_TOOL" watch nsexec 20000 > "$BENCH_OUT/nsexec.watch" &
+	w=$!
 	info nsexec_maxrss_kib "$(cpu_session cpu "/tmp/cpu$BENCH_TOOL" maxrss </dev/null 2>/dev/null)"
+	wait "$w"
+	info nsexec_watch "$(cat "$BENCH_OUT/nsexec.watch")"
 done
+rm -f "$BENCH_OUT/nsexec.watch"
 
 if [ "$COUNT" = 1 ]; then
 	log "count: 9P messages per workload (cpu -dbg9p)"

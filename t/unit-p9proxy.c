@@ -512,6 +512,38 @@ test_ttl(void)
 	    "after the TTL: Twalk goes to the client");
 }
 
+/* Attributes with btime, gen or data_version set (our server sends them
+ * as zeros; the cache keeps only the rest) are not kept: asked again. */
+static void
+test_attr_tail(void)
+{
+	const char *names[1] = { "t" };
+	struct p9_attr at[1] = { attr_of(CQ, 7) };
+	struct p9_msg t, m;
+
+	at[0].btime_sec = 1;
+	send_attrs(1, names, at);
+	t = twalk(63, 1, 12, "t");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 &&
+	    m.type == P9_TWALK, "attributes with a btime: not kept, Twalk goes to the client");
+	buf_reset(&tc);
+	at[0].btime_sec = 0;
+	send_attrs(1, names, at);
+	t = twalk(64, 1, 13, "t");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tc) == 0 && take(&tk, &m) == 0 &&
+	    m.type == P9_RWALK, "... the same without: answered here");
+	t = tfid(P9_TGETATTR, 65, 13);
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tc) == 0 && take(&tk, &m) == 0 &&
+	    m.type == P9_RGETATTR && m.u.attr.qid.path == CQ.path &&
+	    m.u.attr.size == 7 && m.u.attr.mtime_sec == at[0].mtime_sec &&
+	    m.u.attr.btime_sec == 0 && m.u.attr.gen == 0 && m.u.attr.data_version == 0,
+	    "... and its Rgetattr has the zeros back");
+	buf_reset(&tk);
+}
+
 static void
 test_malformed(void)
 {
@@ -1999,6 +2031,7 @@ main(void)
 	setup_session();
 	test_invalidate_ttl();
 	test_ttl();
+	test_attr_tail();
 	test_malformed();
 	p9proxy_free(px);
 

@@ -145,7 +145,8 @@ try_getattr(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	le_put32(p, RGETATTR_SZ);
 	p[4] = P9_RGETATTR;
 	le_put16(p + 5, t->tag);
-	memcpy(p + P9_HDRSZ, e->attr, P9ATTR_ATTR);
+	memcpy(p + P9_HDRSZ, e->attr, ATTR_KEPT);
+	memset(p + P9_HDRSZ + ATTR_KEPT, 0, ATTR_ZERO);
 	buf_commit(tk, RGETATTR_SZ);
 	px->st.getattr++;
 	return 1;

@@ -189,13 +189,22 @@ ent_forget(struct aent *e)
 }
 
 /* New attributes for an entry; a link's target stays if it is the same
- * file (a symlink's target never changes). */
+ * file (a symlink's target never changes).  Attributes whose last
+ * ATTR_ZERO bytes are not zeros leave the entry without any: it is
+ * asked again, never answered wrong. */
 void
 ent_set_attr(struct aent *e, const uint8_t *attr, long long t)
 {
+	static const uint8_t zero[ATTR_ZERO];
+
+	if (memcmp(attr + ATTR_KEPT, zero, ATTR_ZERO) != 0) {
+		ent_forget(e);
+		e->neg = false;
+		return;
+	}
 	if (e->has_attr && attr_qid_path(e->attr) != attr_qid_path(attr))
 		ent_forget(e);
-	memcpy(e->attr, attr, P9ATTR_ATTR);
+	memcpy(e->attr, attr, ATTR_KEPT);
 	e->has_attr = true;
 	e->neg = false;
 	e->t = t;

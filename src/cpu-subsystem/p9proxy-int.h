@@ -147,16 +147,26 @@ struct adir {
 	long long	 kids_t;
 };
 
+/* An entry keeps its Rgetattr body without the last ATTR_ZERO bytes
+ * (btime, gen, data_version), which the client's 9P server always sends
+ * as zeros (lib/p9srv-attr.c): attributes with any of them set are not
+ * kept (ent_set_attr()), and an answer puts the zeros back.  An entry
+ * is then 48 bytes smaller (a malloc size class down for names up to
+ * 20 bytes), and the cache of a listed tree is most of what a session
+ * holds. */
+#define ATTR_ZERO	32
+#define ATTR_KEPT	(P9ATTR_ATTR - ATTR_ZERO)
+
 struct aent {
 	struct aent	*next;
 	uint64_t	 dir, gen;
 	long long	 t;
-	bool		 has_attr;
-	bool		 neg;		/* the client said ENOENT (at t) */
 	char		*target;	/* a symlink's Rreadlink (FR_P9LINK) */
 	uint16_t	 targetlen;
 	uint16_t	 namelen;
-	uint8_t		 attr[P9ATTR_ATTR];	/* an Rgetattr body */
+	bool		 has_attr;
+	bool		 neg;		/* the client said ENOENT (at t) */
+	uint8_t		 attr[ATTR_KEPT];	/* an Rgetattr body, less its zeros */
 	char		 name[];
 };
 

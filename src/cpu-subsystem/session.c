@@ -41,7 +41,10 @@
  * are hung up: background jobs end with the session, and cpu never
  * waits forever for a daemon (security.md F04). */
 #define DRAIN_GRACE_MS		2000
-/* One read of the wire; larger reads only made our buffers larger. */
+/* One read of the wire; larger reads only made our buffers larger.  A
+ * read tops the input up to this, rather than adding this much to what
+ * waits there (a partial frame), so the input's storage stays this size
+ * while 9P data streams through it. */
 #define WIRE_READ		(64u * 1024)
 /* What we ask the pipes from and to sshd to hold (fd_grow_pipe()). */
 #define WIRE_PIPE		(1024 * 1024)
@@ -49,8 +52,9 @@
  * wire until the kernel has taken them: the rest waits in the pipe and in
  * ssh rather than in our memory.  The kernel reads its socket whatever
  * its processes do, so the pause is short, and a 9P read of 1 MiB still
- * streams (W1: as fast as with 1 MiB queued, 1 MiB less resident). */
-#define WIRE_PAUSE_9P		(128u * 1024)
+ * streams (W1: as fast as with 1 MiB queued, 1 MiB less resident; 64
+ * KiB, the queue's whole storage at most twice that, is as fast as 128). */
+#define WIRE_PAUSE_9P		(64u * 1024)
 /* Part of a DATA frame worth passing on before the rest arrives. */
 #define DATA_PART_MIN		(4u * 1024)
 /* The 9P data now passes in pieces: an ADJUST per piece would be a write,
@@ -618,7 +622,8 @@ read_wire(struct session *s)
 	ssize_t n;
 	int r;
 
-	n = buf_read_fd(&s->in, STDIN_FILENO, WIRE_READ);
+	n = buf_read_fd(&s->in, STDIN_FILENO, buf_len(&s->in) < WIRE_READ ?
+	    WIRE_READ - buf_len(&s->in) : WIRE_READ);
 	if (n == -EAGAIN)
 		return;
 	if (n <= 0) {
