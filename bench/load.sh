@@ -85,16 +85,23 @@ sshk_client=$(ms "$t0" "$(now)")
 wait_for 3000 sh -c '! pgrep -f "^sleep 3000" >/dev/null && ! pgrep -x cpu-subsystem >/dev/null && ! grep -q " 9p " /proc/[0-9]*/mountinfo 2>/dev/null'
 sshk_all=$(ms "$t0" "$(now)")
 rm -f "$W/up"
-"$CPU" -F "$SSH_CONFIG" -namespace="$NS" cputest sh -c ': > /srv/up; sleep 3000' </dev/null >/dev/null 2>&1 &
+# The command writes its pid (the client and the guest's sshd share this
+# guest, so the pid is ours to watch).
+"$CPU" -F "$SSH_CONFIG" -namespace="$NS" cputest sh -c 'echo $$ > /srv/up.$$; mv /srv/up.$$ /srv/up; sleep 3000' </dev/null >/dev/null 2>&1 &
 pid=$!
-wait_for 3000 test -e "$W/up"
+wait_for 3000 test -s "$W/up"
+cmd=$(cat "$W/up")
 kill -KILL "$(pgrep -x cpu-subsystem)"
 t0=$(now)
 wait_for 3000 sh -c "! kill -0 $pid 2>/dev/null" || { ps -eo pid,ppid,args > "$T/stuck2.ps"; kill -KILL "$pid"; }
 wait "$pid"
 subk_client=$(ms "$t0" "$(now)")
-wait_for 3000 sh -c '! pgrep -f "^sleep 3000" >/dev/null && ! pgrep -x nsexec >/dev/null'
+wait_for 3000 sh -c "! kill -0 $cmd 2>/dev/null && ! pgrep -x nsexec >/dev/null"
 subk_all=$(ms "$t0" "$(now)")
+# The command dies of PR_SET_PDEATHSIG; what it started does not (only a
+# pid namespace would take them along): count them, then clean up.
+subk_left=$(pgrep -f "^sleep 3000" | wc -l)
+pkill -KILL -f "^sleep 3000"
 
 stats() {	# stats FIELD FILES...: median (min-max) of "sub HWM RSS" lines
 	f=$1; shift
@@ -112,7 +119,7 @@ stats() {	# stats FIELD FILES...: median (min-max) of "sub HWM RSS" lines
 	echo "| $N sessions at once (wall) | $conc ($fail failed) |"
 	echo "| \`cpu host yes \\| head -1\` ends (ssh / cpu -D) | $pipe / $piped |"
 	echo "| ssh SIGKILLed: cpu exits / nothing of the session remains on the remote | $sshk_client / $sshk_all |"
-	echo "| cpu-subsystem SIGKILLed: cpu exits / the command and nsexec are gone | $subk_client / $subk_all |"
+	echo "| cpu-subsystem SIGKILLed: cpu exits / the command and nsexec are gone | $subk_client / $subk_all ($subk_left of the command's children left running) |"
 	echo
 	echo "cpu-subsystem's RSS per session (KiB, at the end of the session's work; median (min-max)): one at a time VmHWM $(stats 2 "$T"/s.[0-9]*), VmRSS $(stats 3 "$T"/s.[0-9]*); $N at once VmHWM $(stats 2 "$T"/c.[0-9]*), VmRSS $(stats 3 "$T"/c.[0-9]*)."
 } > "$LOAD_OUT"
