@@ -282,6 +282,20 @@ kq_del(struct kreq *k)
 	*k = F.kq[--F.nkq];
 }
 
+/* Is a Tflush of tag waiting for its Rflush?  9P: the old tag is not
+ * used again until then, even when the request's own reply came first. */
+static bool
+flush_pending(uint16_t tag)
+{
+	unsigned i;
+
+	for (i = 0; i < F.nkq; i++)
+		if (F.kq[i].type == P9_TFLUSH && F.kq[i].oldtag == tag &&
+		    F.kq[i].tag != tag)
+			return true;
+	return false;
+}
+
 /* A reply reached the kernel: it must answer what the kernel asked. */
 static void
 at_kernel(const struct p9_msg *r)
@@ -406,8 +420,10 @@ from_kernel(const uint8_t *p, size_t n)
 			F.dirty = true;
 		F.nkq = 0;
 		F.kq[F.nkq++] = (struct kreq){ t.tag, 0, t.type };
-	} else if (kq_find(t.tag) != NULL || F.nkq == KQ_MAX)
-		F.dirty = true;		/* a tag reused while in flight */
+	} else if (kq_find(t.tag) != NULL || flush_pending(t.tag) ||
+	    kq_find(P9_NOTAG) != NULL || F.nkq == KQ_MAX)
+		F.dirty = true;		/* a tag reused while in flight, or a
+					 * request before Rversion */
 	else
 		F.kq[F.nkq++] = (struct kreq){ t.tag,
 		    t.type == P9_TFLUSH ? t.u.oldtag : 0, t.type };
