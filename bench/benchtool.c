@@ -112,73 +112,6 @@ write_file(const char *path, const char *s)
 	return r;
 }
 
-/* Calls fn(pid) for every process whose comm is `name`; returns the count. */
-static int
-each_proc(const char *name, void (*fn)(const char *pid))
-{
-	char path[300], comm[64];
-	struct dirent *d;
-	DIR *dir;
-	int fd, n = 0;
-	ssize_t len;
-
-	if ((dir = opendir("/proc")) == NULL)
-		return 0;
-	while ((d = readdir(dir)) != NULL) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		if ((fd = open(path, O_RDONLY)) < 0)
-			continue;
-		len = read(fd, comm, sizeof(comm) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		comm[len] = '\0';
-		comm[strcspn(comm, "\n")] = '\0';
-		if (strcmp(comm, name) != 0)
-			continue;
-		fn(d->d_name);
-		n++;
-	}
-	closedir(dir);
-	return n;
-}
-
-static int hwm_first = 1;
-
-static void
-print_hwm(const char *pid)
-{
-	char path[300], line[256];
-	long hwm = -1, anon = -1, file = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			hwm = strtol(line + 6, NULL, 10);
-		else if (strncmp(line, "RssAnon:", 8) == 0)
-			anon = strtol(line + 8, NULL, 10);
-		else if (strncmp(line, "RssFile:", 8) == 0)
-			file = strtol(line + 8, NULL, 10);
-	fclose(f);
-	printf("%s%s:%ld:%ld:%ld", hwm_first ? "" : " ", pid, hwm, anon, file);
-	hwm_first = 0;
-}
-
-static void
-reset_hwm(const char *pid)
-{
-	char path[300];
-
-	snprintf(path, sizeof(path), "/proc/%s/clear_refs", pid);
-	if (write_file(path, "5") != 0)
-		fprintf(stderr, "benchtool: %s: %s\n", path, strerror(errno));
-}
-
 /* The comm of process pid, "" if it is gone. */
 static void
 proc_comm(const char *pid, char *comm, size_t n)
@@ -197,33 +130,90 @@ proc_comm(const char *pid, char *comm, size_t n)
 	comm[strcspn(comm, "\n")] = '\0';
 }
 
-static char watch_pid[32];
+/* Fields ("Name:   123 kB") of one /proc file, read once: v[i] is
+ * names[i]'s number, -1 where absent.  -1 if the file cannot be read. */
+static int
+proc_fields(const char *path, const char *const *names, long *v, size_t n)
+{
+	char line[256];
+	size_t i, len;
+	FILE *f;
+
+	for (i = 0; i < n; i++)
+		v[i] = -1;
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		for (i = 0; i < n; i++) {
+			len = strlen(names[i]);
+			if (strncmp(line, names[i], len) == 0 && line[len] == ':') {
+				v[i] = strtol(line + len + 1, NULL, 10);
+				break;
+			}
+		}
+	fclose(f);
+	return 0;
+}
+
+static const char *const rss_fields[] = { "VmHWM", "RssAnon", "RssFile" };
+static const char *const pss_fields[] = { "Pss", "Pss_Anon", "Pss_File" };
+
+/* Calls fn(pid) for every process whose comm is `name`; returns the count. */
+static int
+each_proc(const char *name, void (*fn)(const char *pid))
+{
+	char comm[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		proc_comm(d->d_name, comm, sizeof(comm));
+		if (comm[0] == '\0' || strcmp(comm, name) != 0)
+			continue;
+		fn(d->d_name);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+static int hwm_first = 1;
+
+static void
+print_hwm(const char *pid)
+{
+	char path[300];
+	long v[3];
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if (proc_fields(path, rss_fields, v, 3) < 0)
+		return;
+	printf("%s%s:%ld:%ld:%ld", hwm_first ? "" : " ", pid, v[0], v[1], v[2]);
+	hwm_first = 0;
+}
+
+static void
+reset_hwm(const char *pid)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/proc/%s/clear_refs", pid);
+	if (write_file(path, "5") != 0)
+		fprintf(stderr, "benchtool: %s: %s\n", path, strerror(errno));
+}
+
+static char watch_pid[256];	/* a /proc entry's d_name */
 
 static void
 watch_found(const char *pid)
 {
 	if (watch_pid[0] == '\0')
 		snprintf(watch_pid, sizeof(watch_pid), "%s", pid);
-}
-
-/* One field ("Name:   123 kB") of a /proc file, -1 if absent. */
-static long
-proc_field(const char *path, const char *name)
-{
-	char line[256];
-	size_t n = strlen(name);
-	long v = -1;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, name, n) == 0 && line[n] == ':') {
-			v = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
 }
 
 static int
@@ -244,12 +234,8 @@ cmd_watch(const char *name, int ms)
 		}
 		snprintf(st, sizeof(st), "/proc/%s/status", watch_pid);
 		snprintf(sr, sizeof(sr), "/proc/%s/smaps_rollup", watch_pid);
-		v[0] = proc_field(st, "VmHWM");
-		v[1] = proc_field(st, "RssAnon");
-		v[2] = proc_field(st, "RssFile");
-		v[3] = proc_field(sr, "Pss");
-		v[4] = proc_field(sr, "Pss_Anon");
-		v[5] = proc_field(sr, "Pss_File");
+		(void)proc_fields(st, rss_fields, v, 3);
+		(void)proc_fields(sr, pss_fields, v + 3, 3);
 		/* Still the same image after the reading: it is its own. */
 		proc_comm(watch_pid, comm, sizeof(comm));
 		if (strcmp(comm, name) != 0)
