@@ -64,6 +64,7 @@ want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 hwm setup
 
 # W4: exec from the client's files.
+want W4 && hwmreset
 want W4 && for p in true date py; do
 	case $p in
 	true) cmd=(/bin/true) ;;
@@ -74,6 +75,7 @@ want W4 && for p in true date py; do
 	run "W4.$p.cold" "$root" "${cmd[@]}"
 	for i in $(seq "$WARM"); do run "W4.$p.warm" "$root" "${cmd[@]}"; done
 done
+want W4 && hwm W4
 
 # W3: find -printf over the copy of /usr/lib/python3.11 (the user's files).
 if want W3; then
@@ -83,6 +85,9 @@ if want W3; then
 	run W3.warm / /usr/bin/find "$data/py311" -printf '%y %s %m %T@\n'
 	hwm W3
 fi
+
+# W3u and W5 share one memory phase, "W5".
+{ want W3u || want W5; } && hwmreset
 
 # W3u: the same over /usr/lib/python3.11 itself (a system tree).
 if want W3u; then
@@ -97,6 +102,7 @@ if want W5; then
 	run W5.cold / /bin/ls -lR "$r/usr/include/linux"
 	run W5.warm / /bin/ls -lR "$r/usr/include/linux"
 fi
+{ want W3u || want W5; } && hwm W5
 
 # W1: sequential read of a large file, cold.
 if want W1; then
