@@ -17,7 +17,9 @@
  *                 client's server would (b bit 0: with Rlerror; bit 1:
  *                 with the FR_P9ATTR/FR_P9LINK frames p9chan sends first)
  *   A n16 bytes   an FR_P9ATTR body      L n16 bytes   an FR_P9LINK body
- *   T n16         the clock moves n ms   S             p9proxy_sweep()
+ *   T n16         the clock moves n ms
+ *   S             p9proxy_sweep(), then p9proxy_evict() of every directory
+ *                 not used at this very ms (the memory bound, session.c)
  *   X n16 bytes   raw bytes from the client (any framing)
  *   Y n16 bytes   raw bytes from the kernel
  *   Z n16         the oldest Tread at the client answered with n * 16
@@ -742,6 +744,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (op == OP_S) {
 			p9proxy_sweep(F.px, F.now);
+			p9proxy_evict(F.px, F.now);
 			continue;
 		}
 		n = rd_u16(&in);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -2004,6 +2005,84 @@ test_mount_here(void)
 	ok(perr < 0, "an Rversion unlike the one answered ends the channel");
 }
 
+/*
+ * The memory bound (session.c's bound_caches() drives these): the cache
+ * counts what it holds, names its least recently used directory, and
+ * forgets the directories used before a time.  What is forgotten is
+ * asked again, never answered wrong: a name of an evicted complete
+ * listing is no longer ENOENT here.
+ */
+static void
+test_evict(void)
+{
+	const char *bn[1] = { "c" };
+	struct p9_attr ba[1] = { attr_of(CQ, 7) };
+	struct p9_msg t, m, want = { .type = P9_RWALK, .tag = 90 };
+	long long t0 = now;
+	size_t full, two;
+
+	full = p9proxy_cache_bytes(px);
+	ok(full > 0 && p9proxy_cache_oldest(px) == t0,
+	    "the listed directory is counted (%zu bytes) and dated", full);
+	now = t0 + 5;
+	send_attrs_of(BQ, 1, bn, ba);
+	two = p9proxy_cache_bytes(px);
+	ok(perr == 0 && two > full && p9proxy_cache_oldest(px) == t0,
+	    "a second directory: more bytes, the same oldest");
+
+	p9proxy_evict(px, t0);
+	ok(p9proxy_cache_bytes(px) == two, "evict before the oldest use: nothing goes");
+
+	/* The walk uses d at t0 + 10: b, used at t0 + 5, and the root (the
+	 * setup's walk, t0) are older now. */
+	now = t0 + 10;
+	t = twalk(90, 1, 20, "a");
+	from_kernel(&t);
+	want.u.rwalk.nwqid = 1;
+	want.u.rwalk.wqid[0] = AQ;
+	expect_local(&want, "Twalk of a listed name");
+	t = tfid(P9_TCLUNK, 91, 20);
+	from_kernel(&t);
+	while (take(&tk, &m) == 0)
+		;
+	p9proxy_evict(px, t0 + 6);
+	ok(p9proxy_cache_oldest(px) == t0 + 10 && p9proxy_cache_bytes(px) < two,
+	    "evict before t0 + 6: the root and b go, d (used since) stays");
+	t = twalk(92, 1, 21, "a");
+	from_kernel(&t);
+	want.tag = 92;
+	expect_local(&want, "... and still answers here");
+	t = tfid(P9_TCLUNK, 93, 21);
+	from_kernel(&t);
+	while (take(&tk, &m) == 0)
+		;
+
+	p9proxy_evict(px, now + 1);
+	ok(p9proxy_cache_bytes(px) == 0 && p9proxy_cache_oldest(px) == LLONG_MAX,
+	    "evict before now + 1: nothing is held");
+	t = twalk(94, 1, 22, "a");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK,
+	    "an evicted name: Twalk goes to the client");
+	t = twalk(95, 1, 23, "zz");
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK,
+	    "... and a name absent from the evicted complete listing is not ENOENT here");
+	t = tfid(P9_TREADDIR, 96, 1);
+	t.u.io.offset = 2;
+	t.u.io.count = 8192;
+	from_kernel(&t);
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TREADDIR,
+	    "... and the listing's end is asked again");
+	buf_reset(&tc);
+
+	send_attrs(1, (const char *[]){ "a" }, (struct p9_attr[]){ attr_of(AQ, 42) });
+	t = twalk(97, 1, 24, "a");
+	from_kernel(&t);
+	want.tag = 97;
+	expect_local(&want, "attributes after the eviction: answered here again");
+}
+
 int
 main(void)
 {
@@ -2033,6 +2112,16 @@ main(void)
 	test_ttl();
 	test_attr_tail();
 	test_malformed();
+	p9proxy_free(px);
+
+	/* The memory bound. */
+	buf_reset(&kin);
+	buf_reset(&cin);
+	buf_reset(&tc);
+	buf_reset(&tk);
+	px = p9proxy_new(TTL);
+	setup_session();
+	test_evict();
 	p9proxy_free(px);
 
 	/* Again: many virtual fids, remembered ENOENT, prefetched listings. */

@@ -99,7 +99,9 @@ try_walk(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	if ((e == NULL && d->complete && fresh(px, d->complete_t, now)) ||
 	    (e != NULL && e->neg && fresh(px, e->t, now))) {
 		/* Not in a complete, fresh listing, or the client said so
-		 * lately: what openat would say. */
+		 * lately: what openat would say.  The directory is in use
+		 * even if the name is not (the memory bound). */
+		d->used_t = now;
 		px->st.enoent++;
 		return put_lerror(tk, t->tag, ENOENT) == 0 ? 1 : -ENOBUFS;
 	}
@@ -243,7 +245,7 @@ try_first_attach(struct p9proxy *px, const struct p9_msg *t, const uint8_t *m,
 	px->root_qid = r.u.qid;
 	/* Its Tgetattr, next, from the same attributes. */
 	if ((d = dir_make(px, r.u.qid.path)) != NULL && (e = ent_make(px, d, ".", 1)) != NULL)
-		ent_set_attr(e, px->hint_attr, px->hint_t);
+		ent_set_attr(px, e, px->hint_attr, px->hint_t);
 	(void)now;
 	px->st.attach++;
 	return 1;
@@ -384,6 +386,7 @@ try_readdir_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
     long long now)
 {
 	struct pfid *f = fid_get(px, t->u.io.fid);
+	struct pfid_rd *rs;
 	struct adir *d;
 
 	if (f == NULL || !f->lazy || t->u.io.offset != 0 ||
@@ -394,12 +397,14 @@ try_readdir_listed(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
 	 * it gets the very same reply. */
 	if (put_retagged(tk, d->list, d->list_len, t->tag) != 0)
 		return -ENOBUFS;
-	f->rd_from0 = false;
-	f->rd_next = d->list_last;
-	f->eof_ok = true;
-	f->eof_off = d->list_last;
-	f->eof_gen = d->gen;
-	f->eof_t = d->list_t;
+	if ((rs = fid_rd(f)) != NULL) {
+		rs->rd_from0 = false;
+		rs->rd_next = d->list_last;
+		rs->eof_ok = true;
+		rs->eof_off = d->list_last;
+		rs->eof_gen = d->gen;
+		rs->eof_t = d->list_t;
+	}
 	px->st.list_read++;
 	on_listing_read(px, f, d, d->list + P9_HDRSZ + 4,
 	    le_get32(d->list + P9_HDRSZ), d->list_spec, now);
@@ -470,12 +475,14 @@ prefetch_listing(struct p9proxy *px, const struct p9_msg *o, struct buf *tc,
 {
 	struct p9_msg t = { .type = P9_TREADDIR };
 	struct pfid *f = fid_get(px, o->u.lopen.fid);
+	struct pfid_rd *rs;
 	struct pend *p;
 	uint16_t tag;
 
 	if (!px->prefetch || f == NULL || f->state != F_REAL || !f->qid_known ||
-	    !(f->qid.type & P9_QTDIR) || f->pf != PF_NONE ||
-	    !dir_read_flags(o->u.lopen.flags) || (p = pend_new(px, &tag)) == NULL)
+	    !(f->qid.type & P9_QTDIR) || !dir_read_flags(o->u.lopen.flags) ||
+	    (rs = fid_rd(f)) == NULL || rs->pf != PF_NONE ||
+	    (p = pend_new(px, &tag)) == NULL)
 		return;
 	t.tag = tag;
 	t.u.io.fid = f->num;
@@ -486,9 +493,9 @@ prefetch_listing(struct p9proxy *px, const struct p9_msg *o, struct buf *tc,
 		return;
 	}
 	p->own = p->prefetch = true;
-	f->pf = PF_PENDING;
-	f->pf_tag = tag;
-	f->pf_count = t.u.io.count;
+	rs->pf = PF_PENDING;
+	rs->pf_tag = tag;
+	rs->pf_count = t.u.io.count;
 	px->st.prefetch++;
 }
 
@@ -498,29 +505,30 @@ int
 try_readdir_prefetched(struct p9proxy *px, const struct p9_msg *t, struct buf *tk)
 {
 	struct pfid *f = fid_get(px, t->u.io.fid);
+	struct pfid_rd *rs;
 	struct pend *p;
 
-	if (f == NULL || f->pf == PF_NONE)
+	if (f == NULL || (rs = f->rd) == NULL || rs->pf == PF_NONE)
 		return 0;
-	if (t->u.io.offset != 0 || t->u.io.count != f->pf_count) {
+	if (t->u.io.offset != 0 || t->u.io.count != rs->pf_count) {
 		pf_drop(px, f);		/* not what was asked: forward */
 		return 0;
 	}
-	if (f->pf == PF_READY) {
-		if (put_retagged(tk, f->pf_msg, f->pf_len, t->tag) != 0)
+	if (rs->pf == PF_READY) {
+		if (put_retagged(tk, rs->pf_msg, rs->pf_len, t->tag) != 0)
 			return -ENOBUFS;
 		pf_drop(px, f);
 		px->st.prefetch_hit++;
 		return 1;
 	}
 	/* Still on its way: its reply becomes the kernel's. */
-	if ((p = pend_get(px, f->pf_tag)) == NULL || !p->own || !p->prefetch) {
-		f->pf = PF_NONE;
+	if ((p = pend_get(px, rs->pf_tag)) == NULL || !p->own || !p->prefetch) {
+		rs->pf = PF_NONE;
 		return 0;
 	}
 	p->own = p->prefetch = false;
 	p->ktag = t->tag;
-	f->pf = PF_NONE;
+	rs->pf = PF_NONE;
 	px->st.prefetch_hit++;
 	return 1;
 }

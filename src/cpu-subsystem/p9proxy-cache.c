@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ cache_flush(struct p9proxy *px)
 		px->dirs[i] = NULL;
 	}
 	px->nents = px->ndirs = 0;
-	px->list_bytes = 0;
+	px->ent_bytes = px->list_bytes = 0;
 	px->epoch++;		/* listings in progress are incomplete now */
 }
 
@@ -80,6 +81,7 @@ dir_make(struct p9proxy *px, uint64_t path)
 		return NULL;
 	d->path = path;
 	d->gen = ++px->gen_seq;
+	d->used_t = px->now;
 	d->next = px->dirs[path % DIR_BUCKETS];
 	px->dirs[path % DIR_BUCKETS] = d;
 	px->ndirs++;
@@ -148,6 +150,7 @@ listed_dir(struct p9proxy *px, const struct pfid *f, long long now)
 	    !(f->qid.type & P9_QTDIR) || (d = dir_get(px, f->qid.path)) == NULL ||
 	    d->list == NULL || d->list_gen != d->gen || !fresh(px, d->list_t, now))
 		return NULL;
+	d->used_t = now;
 	return d;
 }
 
@@ -180,9 +183,10 @@ attr_qid(const uint8_t *attr, struct p9_qid *q)
 
 /* The entry's attributes (and link target) are no longer known. */
 void
-ent_forget(struct aent *e)
+ent_forget(struct p9proxy *px, struct aent *e)
 {
 	e->has_attr = false;
+	px->ent_bytes -= e->targetlen;
 	free(e->target);
 	e->target = NULL;
 	e->targetlen = 0;
@@ -193,17 +197,17 @@ ent_forget(struct aent *e)
  * ATTR_ZERO bytes are not zeros leave the entry without any: it is
  * asked again, never answered wrong. */
 void
-ent_set_attr(struct aent *e, const uint8_t *attr, long long t)
+ent_set_attr(struct p9proxy *px, struct aent *e, const uint8_t *attr, long long t)
 {
 	static const uint8_t zero[ATTR_ZERO];
 
 	if (memcmp(attr + ATTR_KEPT, zero, ATTR_ZERO) != 0) {
-		ent_forget(e);
+		ent_forget(px, e);
 		e->neg = false;
 		return;
 	}
 	if (e->has_attr && attr_qid_path(e->attr) != attr_qid_path(attr))
-		ent_forget(e);
+		ent_forget(px, e);
 	memcpy(e->attr, attr, ATTR_KEPT);
 	e->has_attr = true;
 	e->neg = false;
@@ -212,14 +216,18 @@ ent_set_attr(struct aent *e, const uint8_t *attr, long long t)
 
 /* The entry (dir, name) of the directory's current listing, or NULL. */
 struct aent *
-ent_get(struct p9proxy *px, const struct adir *d, const char *s, size_t n)
+ent_get(struct p9proxy *px, struct adir *d, const char *s, size_t n)
 {
 	struct aent *e;
 
 	for (e = px->ents[hash_name(d->path, s, n) % ENT_BUCKETS]; e; e = e->next)
 		if (e->dir == d->path && e->namelen == n &&
-		    memcmp(e->name, s, n) == 0)
-			return e->gen == d->gen ? e : NULL;
+		    memcmp(e->name, s, n) == 0) {
+			if (e->gen != d->gen)
+				return NULL;
+			d->used_t = px->now;
+			return e;
+		}
 	return NULL;
 }
 
@@ -230,12 +238,13 @@ ent_make(struct p9proxy *px, struct adir *d, const char *s, size_t n)
 	unsigned h = hash_name(d->path, s, n) % ENT_BUCKETS;
 	struct aent *e;
 
+	d->used_t = px->now;
 	for (e = px->ents[h]; e != NULL; e = e->next)
 		if (e->dir == d->path && e->namelen == n &&
 		    memcmp(e->name, s, n) == 0) {
 			if (e->gen != d->gen) {
 				e->gen = d->gen;
-				ent_forget(e);
+				ent_forget(px, e);
 				e->neg = false;
 			}
 			return e;
@@ -251,5 +260,78 @@ ent_make(struct p9proxy *px, struct adir *d, const char *s, size_t n)
 	e->next = px->ents[h];
 	px->ents[h] = e;
 	px->nents++;
+	px->ent_bytes += sizeof(*e) + n;
 	return e;
+}
+
+/* Free an entry unlinked from its bucket. */
+void
+ent_free(struct p9proxy *px, struct aent *e)
+{
+	px->ent_bytes -= sizeof(*e) + e->namelen + e->targetlen;
+	px->nents--;
+	free(e->target);
+	free(e);
+}
+
+/* ---- the memory bound -------------------------------------------- */
+
+size_t
+p9proxy_cache_bytes(const struct p9proxy *px)
+{
+	return px->ent_bytes + px->list_bytes + px->ndirs * sizeof(struct adir);
+}
+
+long long
+p9proxy_cache_oldest(const struct p9proxy *px)
+{
+	long long t = LLONG_MAX;
+	const struct adir *d;
+	unsigned i;
+
+	for (i = 0; i < DIR_BUCKETS; i++)
+		for (d = px->dirs[i]; d != NULL; d = d->next)
+			if (d->used_t < t)
+				t = d->used_t;
+	return t;
+}
+
+/*
+ * Forget the directories last used before `before`: their names, their
+ * listing and, unless a listing of ours is on its way to it, the record
+ * itself.  What a fid or a request in flight remembers of one is its
+ * generation: a directory made again gets a new one (gen_seq), so no
+ * listing in progress completes and no answer is given from it.
+ */
+void
+p9proxy_evict(struct p9proxy *px, long long before)
+{
+	struct adir **dp, *d;
+	struct aent **pp, *e;
+	unsigned i;
+
+	for (i = 0; i < DIR_BUCKETS; i++)
+		for (d = px->dirs[i]; d != NULL; d = d->next)
+			if (d->used_t < before)
+				dir_invalidate(px, d->path);
+	for (i = 0; i < ENT_BUCKETS; i++)
+		for (pp = &px->ents[i]; (e = *pp) != NULL; ) {
+			d = dir_get(px, e->dir);
+			if (d != NULL && e->gen == d->gen) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			ent_free(px, e);
+		}
+	for (i = 0; i < DIR_BUCKETS; i++)
+		for (dp = &px->dirs[i]; (d = *dp) != NULL; ) {
+			if (d->used_t >= before || d->spec_out) {
+				dp = &d->next;
+				continue;
+			}
+			*dp = d->next;
+			free(d);
+			px->ndirs--;
+		}
 }

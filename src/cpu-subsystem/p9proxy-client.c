@@ -120,6 +120,7 @@ p9proxy_from_client(struct p9proxy *px, struct buf *in, struct buf *tk,
 	size_t len;
 	int r;
 
+	px->now = now;
 	for (;;) {
 		if (px->stream_left > 0) {
 			if (stream_body(px, in, tk) == 0)

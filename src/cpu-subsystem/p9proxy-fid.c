@@ -46,17 +46,31 @@ fid_get(struct p9proxy *px, uint32_t num)
 	return NULL;
 }
 
+/* The fid's listing state, made when first needed; NULL if out of
+ * memory (then it is read as if the kernel never listed with it). */
+struct pfid_rd *
+fid_rd(struct pfid *f)
+{
+	if (f->rd == NULL)
+		f->rd = calloc(1, sizeof(*f->rd));
+	return f->rd;
+}
+
 /* Forget a prefetched listing; a pending one's reply will be dropped. */
 void
 pf_drop(struct p9proxy *px, struct pfid *f)
 {
-	if (f->pf == PF_READY) {
-		px->pf_bytes -= f->pf_len;
-		free(f->pf_msg);
-		f->pf_msg = NULL;
-		f->pf_len = 0;
+	struct pfid_rd *rs = f->rd;
+
+	if (rs == NULL)
+		return;
+	if (rs->pf == PF_READY) {
+		px->pf_bytes -= rs->pf_len;
+		free(rs->pf_msg);
+		rs->pf_msg = NULL;
+		rs->pf_len = 0;
 	}
-	f->pf = PF_NONE;
+	rs->pf = PF_NONE;
 }
 
 void
@@ -107,6 +121,7 @@ fid_del(struct p9proxy *px, uint32_t num)
 		if (f->num == num) {
 			fid_clear(px, f);
 			*pp = f->next;
+			free(f->rd);
 			free(f);
 			return;
 		}
@@ -123,7 +138,9 @@ fids_reset(struct p9proxy *px)
 			fn = f->next;
 			free(f->path);
 			free(f->keyname);
-			free(f->pf_msg);
+			if (f->rd != NULL)
+				free(f->rd->pf_msg);
+			free(f->rd);
 			free(f);
 		}
 		px->fids[i] = NULL;
@@ -159,7 +176,7 @@ drop_attrs(struct p9proxy *px, const struct pfid *f)
 
 	if (f != NULL && f->key_known && (d = dir_get(px, f->keydir)) != NULL) {
 		if ((e = ent_get(px, d, f->keyname, f->keylen)) != NULL)
-			ent_forget(e);
+			ent_forget(px, e);
 	}
 	if (f == NULL || !f->qid_known) {
 		if (px->nents > 0)
@@ -170,7 +187,7 @@ drop_attrs(struct p9proxy *px, const struct pfid *f)
 	for (i = 0; i < ENT_BUCKETS; i++)
 		for (e = px->ents[i]; e != NULL; e = e->next)
 			if (e->has_attr && attr_qid_path(e->attr) == f->qid.path)
-				ent_forget(e);
+				ent_forget(px, e);
 }
 
 /* ---- tags -------------------------------------------------------- */

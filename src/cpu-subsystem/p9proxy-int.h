@@ -83,28 +83,8 @@ enum pfstate { PF_NONE, PF_PENDING, PF_READY };
 /* The kernel's Tlopens held until a listing asked ahead arrives. */
 #define PARK_MAX	16
 
-struct pfid {
-	struct pfid	*next;
-	uint32_t	 num;
-	uint8_t		 state;
-	bool		 qid_known;	/* false: xattr/auth fid, or not learnt */
-	bool		 xcreate;	/* Txattrcreate: its Tclunk sets the value */
-	bool		 lazy;		/* Rlopen answered here; not open on the client */
-	uint32_t	 lflags;	/* ... with these Tlopen flags */
-	struct p9_qid	 qid;
-	/* Where its attributes live in the cache: (directory, name). */
-	bool		 key_known;
-	uint64_t	 keydir;
-	char		*keyname;
-	uint16_t	 keylen;
-	/* F_VIRT: walk `path` (wire-ready str16 names) from real fid `base` */
-	uint32_t	 base;
-	uint16_t	 nw;
-	uint8_t		*path;
-	size_t		 pathlen;
-	unsigned	 ndeps;		/* F_REAL: virtual fids resting on it */
-	size_t		 depbytes;	/* ... and the size of their walks */
-	int		 err;		/* F_DEAD: the failed walk's errno */
+/* What a fid reading a directory has besides (pfid.rd). */
+struct pfid_rd {
 	/* Treaddir: is the kernel reading the listing from 0 to its end? */
 	bool		 rd_from0;
 	uint64_t	 rd_next, rd_gen, rd_epoch;
@@ -122,9 +102,39 @@ struct pfid {
 	uint32_t	 pf_count;
 	uint8_t		*pf_msg;
 	size_t		 pf_len;
+};
+
+/* The fields are ordered by size: one record per fid the kernel holds
+ * (thousands after a find under cache=loose), 104 bytes. */
+struct pfid {
+	struct pfid	*next;
+	struct p9_qid	 qid;
+	/* Where its attributes live in the cache: (directory, name). */
+	uint64_t	 keydir;
+	char		*keyname;
+	/* F_VIRT: walk `path` (wire-ready str16 names, nw of them) from
+	 * real fid `base` */
+	uint8_t		*path;
+	size_t		 pathlen;
+	size_t		 depbytes;	/* F_REAL: the size of its dependents' walks */
+	/* Listing state, only for a fid that reads a directory (fid_rd()):
+	 * most fids the kernel holds are files it walked to. */
+	struct pfid_rd	*rd;
+	uint32_t	 num;
+	uint32_t	 lflags;	/* lazy: the Tlopen's flags */
+	uint32_t	 base;
+	unsigned	 ndeps;		/* F_REAL: virtual fids resting on it */
+	int		 err;		/* F_DEAD: the failed walk's errno */
+	uint16_t	 keylen;
+	uint16_t	 nw;
+	uint16_t	 ga_tag;	/* ga_pending: our Tgetattr's tag */
+	uint8_t		 state;
+	bool		 qid_known;	/* false: xattr/auth fid, or not learnt */
+	bool		 key_known;
+	bool		 xcreate;	/* Txattrcreate: its Tclunk sets the value */
+	bool		 lazy;		/* Rlopen answered here; not open on the client */
 	/* Our Tgetattr sent behind the walk that made this fid is out. */
 	bool		 ga_pending;
-	uint16_t	 ga_tag;
 };
 
 struct adir {
@@ -145,6 +155,10 @@ struct adir {
 	long long	 read_t;
 	bool		 kids;		/* its subdirectories were asked ahead at kids_t */
 	long long	 kids_t;
+	/* When a name of it was last stored or answered: the cache's
+	 * memory bound evicts the directories used longest ago first
+	 * (p9proxy_evict()). */
+	long long	 used_t;
 };
 
 /* An entry keeps its Rgetattr body without the last ATTR_ZERO bytes
@@ -225,6 +239,10 @@ struct p9proxy {
 	struct adir	*dirs[DIR_BUCKETS];
 	struct aent	*ents[ENT_BUCKETS];
 	unsigned	 ndirs, nents;
+	size_t		 ent_bytes;	/* entries with their names and targets */
+	/* The time of the call into the proxy being handled (its `now`),
+	 * for the records it touches (adir.used_t). */
+	long long	 now;
 	uint64_t	 gen_seq, epoch;
 	struct pend	*pend;
 	unsigned	 npend, cpend;	/* slots in use / allocated */
@@ -283,14 +301,16 @@ struct adir *listed_dir(struct p9proxy *px, const struct pfid *f, long long now)
 void dir_invalidate(struct p9proxy *px, uint64_t path);
 uint64_t attr_qid_path(const uint8_t *attr);
 void attr_qid(const uint8_t *attr, struct p9_qid *q);
-void ent_forget(struct aent *e);
-void ent_set_attr(struct aent *e, const uint8_t *attr, long long t);
-struct aent *ent_get(struct p9proxy *px, const struct adir *d, const char *s, size_t n);
+void ent_forget(struct p9proxy *px, struct aent *e);
+void ent_set_attr(struct p9proxy *px, struct aent *e, const uint8_t *attr, long long t);
+struct aent *ent_get(struct p9proxy *px, struct adir *d, const char *s, size_t n);
 struct aent *ent_make(struct p9proxy *px, struct adir *d, const char *s, size_t n);
+void ent_free(struct p9proxy *px, struct aent *e);
 
 /* p9proxy-fid.c */
 size_t walk_size(const struct pfid *f);
 struct pfid *fid_get(struct p9proxy *px, uint32_t num);
+struct pfid_rd *fid_rd(struct pfid *f);
 void pf_drop(struct p9proxy *px, struct pfid *f);
 void fid_clear(struct p9proxy *px, struct pfid *f);
 struct pfid *fid_new(struct p9proxy *px, uint32_t num);

@@ -115,6 +115,7 @@ note_request(struct p9proxy *px, struct pend *p, const struct p9_msg *t,
     long long now)
 {
 	const struct p9_str *nm = NULL;
+	struct pfid_rd *rs;
 	struct pfid *f;
 	struct adir *d;
 
@@ -172,13 +173,14 @@ note_request(struct p9proxy *px, struct pend *p, const struct p9_msg *t,
 		p->rd_cnt = t->u.io.count;
 		if ((f = fid_get(px, p->fid)) == NULL || !f->qid_known)
 			break;
-		if (t->u.io.offset == 0 && (d = dir_make(px, f->qid.path)) != NULL) {
-			f->rd_from0 = true;
-			f->rd_gen = d->gen;
-			f->rd_epoch = px->epoch;
-			f->rd_start = now;
-		} else if (t->u.io.offset != f->rd_next)
-			f->rd_from0 = false;
+		if (t->u.io.offset == 0 && (d = dir_make(px, f->qid.path)) != NULL &&
+		    (rs = fid_rd(f)) != NULL) {
+			rs->rd_from0 = true;
+			rs->rd_gen = d->gen;
+			rs->rd_epoch = px->epoch;
+			rs->rd_start = now;
+		} else if ((rs = f->rd) != NULL && t->u.io.offset != rs->rd_next)
+			rs->rd_from0 = false;
 		break;
 	}
 	if ((f = fid_get(px, p->fid)) != NULL && f->qid_known) {
@@ -393,8 +395,8 @@ held_listing(struct p9proxy *px, const uint8_t *m, size_t len, long long now)
 	if (len < P9_HDRSZ + 4 || m[4] != P9_TREADDIR ||
 	    (f = fid_get(px, le_get32(m + P9_HDRSZ))) == NULL)
 		return 0;
-	if (f->pf == PF_READY)
-		n = f->pf_len;
+	if (f->rd != NULL && f->rd->pf == PF_READY)
+		n = f->rd->pf_len;
 	if (f->lazy && (d = listed_dir(px, f, now)) != NULL && d->list_len > n)
 		n = d->list_len;
 	return n;
@@ -407,6 +409,7 @@ p9proxy_from_kernel(struct p9proxy *px, struct buf *in, struct buf *tc,
 	size_t len;
 	int r;
 
+	px->now = now;
 	for (;;) {
 		/* The rest of a large Twrite comes before anything else for
 		 * the client (it goes there as it arrives). */

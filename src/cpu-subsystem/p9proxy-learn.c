@@ -20,12 +20,16 @@
 static void
 listing_done(struct p9proxy *px, struct pfid *f, struct adir *d)
 {
-	if (f->rd_from0 && d != NULL && f->rd_epoch == px->epoch &&
-	    f->rd_gen == d->gen) {
+	struct pfid_rd *rs = f->rd;
+
+	if (rs == NULL)
+		return;
+	if (rs->rd_from0 && d != NULL && rs->rd_epoch == px->epoch &&
+	    rs->rd_gen == d->gen) {
 		d->complete = true;
-		d->complete_t = f->rd_start;
+		d->complete_t = rs->rd_start;
 	}
-	f->rd_from0 = false;
+	rs->rd_from0 = false;
 }
 
 /*
@@ -38,11 +42,13 @@ try_readdir_eof(struct p9proxy *px, const struct p9_msg *t, struct buf *tk,
     long long now)
 {
 	struct pfid *f = fid_get(px, t->u.io.fid);
+	const struct pfid_rd *rs;
 	struct adir *d;
 
-	if (f == NULL || f->state == F_DEAD || !f->eof_ok || !f->qid_known ||
-	    t->u.io.offset != f->eof_off || !fresh(px, f->eof_t, now) ||
-	    (d = dir_get(px, f->qid.path)) == NULL || d->gen != f->eof_gen)
+	if (f == NULL || f->state == F_DEAD || (rs = f->rd) == NULL ||
+	    !rs->eof_ok || !f->qid_known ||
+	    t->u.io.offset != rs->eof_off || !fresh(px, rs->eof_t, now) ||
+	    (d = dir_get(px, f->qid.path)) == NULL || d->gen != rs->eof_gen)
 		return 0;
 	listing_done(px, f, d);
 	/* An Rreaddir with count 0 is all header and zeroes. */
@@ -57,6 +63,7 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
     const uint8_t *m, size_t len, long long now)
 {
 	struct pfid *f = fid_get(px, p->fid);
+	struct pfid_rd *rs;
 	struct adir *d;
 	uint64_t last;
 	bool any, full, ok;
@@ -64,7 +71,8 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 	if (f == NULL || !p->dirk)
 		return;
 	if (r->type != P9_RREADDIR) {
-		f->rd_from0 = false;
+		if (f->rd != NULL)
+			f->rd->rd_from0 = false;
 		return;
 	}
 	d = dir_get(px, p->dir);
@@ -75,22 +83,25 @@ learn_readdir(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 		d = NULL;
 	}
 	if (!ok) {
-		f->rd_from0 = false;
+		if (f->rd != NULL)
+			f->rd->rd_from0 = false;
 		return;
 	}
 	if (any) {
-		f->rd_next = last;
-		f->eof_ok = false;
-		if (d != NULL && d->eof_mark) {
-			f->eof_ok = true;
-			f->eof_off = last;
-			f->eof_gen = d->gen;
-			f->eof_t = now;
+		if ((rs = fid_rd(f)) != NULL) {
+			rs->rd_next = last;
+			rs->eof_ok = false;
+		}
+		if (rs != NULL && d != NULL && d->eof_mark) {
+			rs->eof_ok = true;
+			rs->eof_off = last;
+			rs->eof_gen = d->gen;
+			rs->eof_t = now;
 			/* The whole listing in one reply, nothing changed since
 			 * it was asked: keep it for the TTL. */
-			if (p->rd_off == 0 && f->rd_from0 &&
-			    f->rd_epoch == px->epoch && f->rd_gen == d->gen)
-				if (list_store(px, d, m, len, last, f->rd_start,
+			if (p->rd_off == 0 && rs->rd_from0 &&
+			    rs->rd_epoch == px->epoch && rs->rd_gen == d->gen)
+				if (list_store(px, d, m, len, last, rs->rd_start,
 				    false))
 					on_listing_read(px, f, d, r->u.rio.data,
 					    r->u.rio.count, false, now);
@@ -119,7 +130,7 @@ learn_enoent(struct p9proxy *px, const struct pend *p)
 		return;
 	if ((e = ent_make(px, d, p->name, p->namelen)) == NULL)
 		return;		/* full: not worth a flush */
-	ent_forget(e);
+	ent_forget(px, e);
 	e->neg = true;
 	e->t = p->t0;
 }
@@ -222,7 +233,7 @@ learn(struct p9proxy *px, const struct pend *p, const struct p9_msg *r,
 		    (d = dir_get(px, f->keydir)) == NULL ||
 		    (e = ent_get(px, d, f->keyname, f->keylen)) == NULL)
 			break;
-		ent_set_attr(e, m + P9_HDRSZ, now);
+		ent_set_attr(px, e, m + P9_HDRSZ, now);
 		break;
 	}
 }
@@ -234,19 +245,21 @@ prefetch_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *
     const uint8_t *m, size_t len, long long now)
 {
 	struct pfid *f = fid_get(px, p->fid);
+	struct pfid_rd *rs;
 
-	if (f == NULL || f->pf != PF_PENDING || f->pf_tag != (uint16_t)(p - px->pend))
+	if (f == NULL || (rs = f->rd) == NULL || rs->pf != PF_PENDING ||
+	    rs->pf_tag != (uint16_t)(p - px->pend))
 		return;
-	f->pf = PF_NONE;
+	rs->pf = PF_NONE;
 	if (r->type != P9_RREADDIR || px->pf_bytes + len > PF_BYTES_MAX ||
-	    (f->pf_msg = malloc(len)) == NULL) {
-		f->rd_from0 = false;	/* the kernel asks again itself */
+	    (rs->pf_msg = malloc(len)) == NULL) {
+		rs->rd_from0 = false;	/* the kernel asks again itself */
 		return;
 	}
 	learn(px, p, r, m, len, now);
-	memcpy(f->pf_msg, m, len);
-	f->pf_len = len;
-	f->pf = PF_READY;
+	memcpy(rs->pf_msg, m, len);
+	rs->pf_len = len;
+	rs->pf = PF_READY;
 	px->pf_bytes += len;
 }
 
@@ -270,5 +283,5 @@ getattr_arrived(struct p9proxy *px, const struct pend *p, const struct p9_msg *r
 	    (d = dir_get(px, p->dir)) == NULL || d->gen != p->dgen ||
 	    (e = ent_make(px, d, p->name, p->namelen)) == NULL)
 		return;
-	ent_set_attr(e, m + P9_HDRSZ, p->t0);
+	ent_set_attr(px, e, m + P9_HDRSZ, p->t0);
 }

@@ -90,6 +90,7 @@ p9proxy_on_attrs(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 	uint16_t len;
 	struct rd rd;
 
+	px->now = now;
 	rd_init(&rd, b, n);
 	(void)rd_u8(&rd);		/* qid.type */
 	(void)rd_u32(&rd);		/* qid.version */
@@ -117,14 +118,14 @@ p9proxy_on_attrs(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 			    (e = ent_make(px, d, s, len)) == NULL)
 				return 0;
 		}
-		ent_forget(e);		/* its FR_P9LINK, if a link, follows */
+		ent_forget(px, e);	/* its FR_P9LINK, if a link, follows */
 		if (le_get64(a) == 0) {
 			/* valid 0: the client says there is no such name. */
 			e->neg = true;
 			e->t = now;
 			continue;
 		}
-		ent_set_attr(e, a, now);
+		ent_set_attr(px, e, a, now);
 		if (len == 1 && s[0] == '.' && attr_qid_path(a) == dir) {
 			/* A root's own attributes: kept for the next attach. */
 			memcpy(px->hint_attr, a, P9ATTR_ATTR);
@@ -145,7 +146,7 @@ p9proxy_on_links(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 	uint16_t len, tlen;
 	struct rd rd;
 
-	(void)now;
+	px->now = now;
 	rd_init(&rd, b, n);
 	(void)rd_u8(&rd);		/* qid.type */
 	(void)rd_u32(&rd);		/* qid.version */
@@ -161,6 +162,7 @@ p9proxy_on_links(struct p9proxy *px, const uint8_t *b, size_t n, long long now)
 			continue;
 		memcpy(e->target, tg, tlen);
 		e->targetlen = tlen;
+		px->ent_bytes += tlen;
 		px->st.links++;
 	}
 	return rd.err != 0 ? fail(px, -EPROTO, "malformed link targets") : 0;
@@ -199,9 +201,7 @@ p9proxy_sweep(struct p9proxy *px, long long now)
 				continue;
 			}
 			*pp = e->next;
-			free(e->target);
-			free(e);
-			px->nents--;
+			ent_free(px, e);
 			n++;
 		}
 	return n;

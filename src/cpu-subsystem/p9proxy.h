@@ -120,6 +120,12 @@ int	 p9proxy_on_links(struct p9proxy *, const uint8_t *p, size_t n,
  * listing stay (their absence would answer ENOENT).
  */
 int	 p9proxy_sweep(struct p9proxy *, long long now);
+/* The memory bound of a session's caches (session.c): the bytes this
+ * proxy's cache holds, when its least recently used directory was last
+ * used (LLONG_MAX: none), and forgetting those used before a time. */
+size_t	 p9proxy_cache_bytes(const struct p9proxy *);
+long long p9proxy_cache_oldest(const struct p9proxy *);
+void	 p9proxy_evict(struct p9proxy *, long long before);
 
 /* Largest message either side may send now (msize, once negotiated). */
 uint32_t p9proxy_msize(const struct p9proxy *);

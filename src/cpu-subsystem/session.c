@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -62,6 +63,14 @@
  * much is owed, the client's credit stays far above it (WINDOW_9P_STREAM
  * is 1 MiB), so it rarely waits for it. */
 #define P9_ADJUST_MIN		(256u * 1024)
+/* The attribute caches of all channels (bound_caches()): past MAX they
+ * are brought down to LOW.  A listed tree of 1,500 names (W3) is about
+ * 400 KiB with its listings, so it stays whole while it is walked
+ * again.  A larger bound (704 KiB was measured) kept no more of an
+ * earlier workload's tree useful and raised W1's and W2's peak by half
+ * a MiB (doc/9p-proxy.md). */
+#define CACHE_BYTES_MAX		(576u * 1024)
+#define CACHE_BYTES_LOW		(448u * 1024)
 /* How often idle queues give their storage back (sweep_caches()). */
 #define RELEASE_MS		1000
 
@@ -287,12 +296,66 @@ release_idle(struct buf *b)
 	return had;
 }
 
+/*
+ * The attribute caches of all the session's channels stay within
+ * CACHE_BYTES_MAX together: past it, the directories used longest ago
+ * are forgotten, on whichever channel they are (those last used before
+ * halfway between the oldest use and now, again until the total is down
+ * to CACHE_BYTES_LOW).  What an earlier workload left is what goes, not
+ * what the running one is using: a tree walked twice in a row keeps its
+ * names (issue 16 item 5).
+ */
+static size_t
+caches_bytes(const struct session *s)
+{
+	size_t total = 0;
+	int i;
+
+	for (i = 0; i < MUX_MAX_9P; i++)
+		if (s->p9[i].px != NULL)
+			total += p9proxy_cache_bytes(s->p9[i].px);
+	return total;
+}
+
+static void
+bound_caches(struct session *s)
+{
+	long long oldest, t, cut;
+	size_t total, before;
+	bool stuck = false;
+	int i;
+
+	if ((total = caches_bytes(s)) <= CACHE_BYTES_MAX)
+		return;
+	do {
+		oldest = LLONG_MAX;
+		for (i = 0; i < MUX_MAX_9P; i++)
+			if (s->p9[i].px != NULL &&
+			    (t = p9proxy_cache_oldest(s->p9[i].px)) < oldest)
+				oldest = t;
+		if (oldest == LLONG_MAX)
+			return;
+		/* All of it used at this very moment, or a round that freed
+		 * nothing (records kept for a listing on its way): everything
+		 * goes, once. */
+		cut = stuck || oldest >= s->now ? LLONG_MAX :
+		    oldest + (s->now - oldest) / 2 + 1;
+		for (i = 0; i < MUX_MAX_9P; i++)
+			if (s->p9[i].px != NULL)
+				p9proxy_evict(s->p9[i].px, cut);
+		before = total;
+		total = caches_bytes(s);
+		stuck = total == before;
+	} while (total > CACHE_BYTES_LOW && cut != LLONG_MAX);
+}
+
 static void
 sweep_caches(struct session *s)
 {
 	bool freed = false;
 	int i;
 
+	bound_caches(s);
 	for (i = 0; i < MUX_MAX_9P; i++)
 		if (s->p9[i].px != NULL && p9proxy_sweep(s->p9[i].px, s->now) > 0)
 			freed = true;
