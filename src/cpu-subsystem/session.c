@@ -68,8 +68,9 @@
  * 400 KiB with its listings, so it stays whole while it is walked
  * again.  A larger bound (704 KiB was measured) kept no more of an
  * earlier workload's tree useful and raised W1's and W2's peak by half
- * a MiB (doc/9p-proxy.md). */
-#define CACHE_BYTES_MAX		(576u * 1024)
+ * a MiB; at 576 KiB, W2's reached 1.99 MiB when the cache was still
+ * full (doc/9p-proxy.md). */
+#define CACHE_BYTES_MAX		(512u * 1024)
 #define CACHE_BYTES_LOW		(448u * 1024)
 /* How often idle queues give their storage back (sweep_caches()). */
 #define RELEASE_MS		1000
