@@ -274,16 +274,34 @@ expect_local(const struct p9_msg *want, const char *what)
 		;
 }
 
+/* Twalk(1 -> newfid, "a") answered here with a's qid. */
 static void
-test_local(void)
+expect_walk_a_here(uint16_t tag, uint32_t newfid, const char *what)
 {
-	struct p9_msg t, want = { .type = P9_RWALK, .tag = 20 };
+	struct p9_msg t = twalk(tag, 1, newfid, "a"), want = { .type = P9_RWALK, .tag = tag };
 
-	t = twalk(20, 1, 2, "a");
 	from_kernel(&t);
 	want.u.rwalk.nwqid = 1;
 	want.u.rwalk.wqid[0] = AQ;
-	expect_local(&want, "Twalk of a listed name");
+	expect_local(&want, what);
+}
+
+/* The kernel's request just sent went to the client as a `type`. */
+static void
+expect_forwarded(uint8_t type, const char *what)
+{
+	struct p9_msg m;
+
+	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == type,
+	    "%s", what);
+}
+
+static void
+test_local(void)
+{
+	struct p9_msg t, want;
+
+	expect_walk_a_here(20, 2, "Twalk of a listed name");
 
 	t = tfid(P9_TGETATTR, 21, 2);
 	from_kernel(&t);
@@ -2017,7 +2035,7 @@ test_evict(void)
 {
 	const char *bn[1] = { "c" };
 	struct p9_attr ba[1] = { attr_of(CQ, 7) };
-	struct p9_msg t, m, want = { .type = P9_RWALK, .tag = 90 };
+	struct p9_msg t, m;
 	long long t0 = now;
 	size_t full, two;
 
@@ -2036,11 +2054,7 @@ test_evict(void)
 	/* The walk uses d at t0 + 10: b, used at t0 + 5, and the root (the
 	 * setup's walk, t0) are older now. */
 	now = t0 + 10;
-	t = twalk(90, 1, 20, "a");
-	from_kernel(&t);
-	want.u.rwalk.nwqid = 1;
-	want.u.rwalk.wqid[0] = AQ;
-	expect_local(&want, "Twalk of a listed name");
+	expect_walk_a_here(90, 20, "Twalk of a listed name");
 	t = tfid(P9_TCLUNK, 91, 20);
 	from_kernel(&t);
 	while (take(&tk, &m) == 0)
@@ -2048,10 +2062,7 @@ test_evict(void)
 	p9proxy_evict(px, t0 + 6);
 	ok(p9proxy_cache_oldest(px) == t0 + 10 && p9proxy_cache_bytes(px) < two,
 	    "evict before t0 + 6: the root and b go, d (used since) stays");
-	t = twalk(92, 1, 21, "a");
-	from_kernel(&t);
-	want.tag = 92;
-	expect_local(&want, "... and still answers here");
+	expect_walk_a_here(92, 21, "... and still answers here");
 	t = tfid(P9_TCLUNK, 93, 21);
 	from_kernel(&t);
 	while (take(&tk, &m) == 0)
@@ -2062,25 +2073,20 @@ test_evict(void)
 	    "evict before now + 1: nothing is held");
 	t = twalk(94, 1, 22, "a");
 	from_kernel(&t);
-	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK,
-	    "an evicted name: Twalk goes to the client");
+	expect_forwarded(P9_TWALK, "an evicted name: Twalk goes to the client");
 	t = twalk(95, 1, 23, "zz");
 	from_kernel(&t);
-	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TWALK,
+	expect_forwarded(P9_TWALK,
 	    "... and a name absent from the evicted complete listing is not ENOENT here");
 	t = tfid(P9_TREADDIR, 96, 1);
 	t.u.io.offset = 2;
 	t.u.io.count = 8192;
 	from_kernel(&t);
-	ok(perr == 0 && buf_len(&tk) == 0 && take(&tc, &m) == 0 && m.type == P9_TREADDIR,
-	    "... and the listing's end is asked again");
+	expect_forwarded(P9_TREADDIR, "... and the listing's end is asked again");
 	buf_reset(&tc);
 
 	send_attrs(1, (const char *[]){ "a" }, (struct p9_attr[]){ attr_of(AQ, 42) });
-	t = twalk(97, 1, 24, "a");
-	from_kernel(&t);
-	want.tag = 97;
-	expect_local(&want, "attributes after the eviction: answered here again");
+	expect_walk_a_here(97, 24, "attributes after the eviction: answered here again");
 }
 
 int

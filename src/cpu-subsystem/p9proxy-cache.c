@@ -155,16 +155,21 @@ listed_dir(struct p9proxy *px, const struct pfid *f, long long now)
 }
 
 /* Forget what is known of a directory's names (not its own attributes). */
+static void
+dir_forget(struct p9proxy *px, struct adir *d)
+{
+	d->gen = ++px->gen_seq;
+	d->complete = false;
+	list_drop(px, d);
+}
+
 void
 dir_invalidate(struct p9proxy *px, uint64_t path)
 {
 	struct adir *d = dir_get(px, path);
 
-	if (d != NULL) {
-		d->gen = ++px->gen_seq;
-		d->complete = false;
-		list_drop(px, d);
-	}
+	if (d != NULL)
+		dir_forget(px, d);
 }
 
 uint64_t
@@ -313,7 +318,7 @@ p9proxy_evict(struct p9proxy *px, long long before)
 	for (i = 0; i < DIR_BUCKETS; i++)
 		for (d = px->dirs[i]; d != NULL; d = d->next)
 			if (d->used_t < before)
-				dir_invalidate(px, d->path);
+				dir_forget(px, d);
 	for (i = 0; i < ENT_BUCKETS; i++)
 		for (pp = &px->ents[i]; (e = *pp) != NULL; ) {
 			d = dir_get(px, e->dir);
